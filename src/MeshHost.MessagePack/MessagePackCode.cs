@@ -56,11 +56,11 @@ internal static class MessagePackCode
     private static MessagePackType[] BuildTypeTable()
     {
         var table = new MessagePackType[256];
-        for (int i = MinFixInt; i <= MaxFixInt; i++) table[i] = MessagePackType.Integer;
-        for (int i = MinFixMap; i <= MaxFixMap; i++) table[i] = MessagePackType.Map;
-        for (int i = MinFixArray; i <= MaxFixArray; i++) table[i] = MessagePackType.Array;
-        for (int i = MinFixStr; i <= MaxFixStr; i++) table[i] = MessagePackType.String;
-        for (int i = MinNegativeFixInt; i <= MaxNegativeFixInt; i++) table[i] = MessagePackType.Integer;
+        Fill(table, MinFixInt, MaxFixInt, MessagePackType.Integer);
+        Fill(table, MinFixMap, MaxFixMap, MessagePackType.Map);
+        Fill(table, MinFixArray, MaxFixArray, MessagePackType.Array);
+        Fill(table, MinFixStr, MaxFixStr, MessagePackType.String);
+        Fill(table, MinNegativeFixInt, MaxNegativeFixInt, MessagePackType.Integer);
         table[Nil] = MessagePackType.Nil;
         table[NeverUsed] = MessagePackType.Unknown;
         table[False] = table[True] = MessagePackType.Boolean;
@@ -75,4 +75,7 @@ internal static class MessagePackCode
         table[Map16] = table[Map32] = MessagePackType.Map;
         return table;
     }
+
+    private static void Fill(MessagePackType[] table, byte first, byte last, MessagePackType type) =>
+        table.AsSpan(first, last - first + 1).Fill(type);
 }
