@@ -5,7 +5,7 @@ namespace MeshHost.Transport.Network;
 /// <summary>
 /// The transport's datagram seam: one socket that sends and receives whole datagrams. The product
 /// uses <see cref="UdpDatagramSocket"/>; tests and the SDK testing kit use
-/// <c>MeshHost.Transport.Testing.InMemoryDatagramSocket</c>.
+/// <see cref="Testing.InMemoryDatagramSocket"/>.
 /// </summary>
 /// <remarks>
 /// <see cref="Send"/> and <see cref="Statistics"/> may be called from any thread at any time.
