@@ -251,6 +251,7 @@ public ref struct MessagePackWriter
     /// <summary>Writes an extension header (fixext when the length allows); the payload follows with <see cref="WriteRaw"/>.</summary>
     public void WriteExtensionHeader(ExtensionHeader header)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(header.Length, nameof(header));
         byte type = unchecked((byte)header.TypeCode);
         int length = header.Length;
         byte fixCode = length switch

@@ -76,7 +76,8 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        ObjectDisposedException.ThrowIf(_buffer.Length == 0 && _written == 0 && sizeHint < 0, this);
+        // Only Dispose leaves an empty buffer: the constructor always rents at least one byte.
+        ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
         long newSize = Math.Max((long)_buffer.Length * 2, (long)_written + needed);
         if (newSize > Array.MaxLength)
         {

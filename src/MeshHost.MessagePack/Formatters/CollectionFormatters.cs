@@ -184,11 +184,12 @@ public readonly struct HashSetFormatter<T, TFormatter> : IMessagePackFormatter<H
 
 /// <summary>
 /// Formats <see cref="Dictionary{TKey, TValue}"/> as a map (nil for null). A repeated or nil key is
-/// an error on read: ambiguous input is refused rather than resolved silently.
+/// an error on read: ambiguous input is refused rather than resolved silently. The key formatter
+/// may be one that also handles null (such as <see cref="StringFormatter"/>).
 /// </summary>
 public readonly struct DictionaryFormatter<TKey, TValue, TKeyFormatter, TValueFormatter> : IMessagePackFormatter<Dictionary<TKey, TValue>?>
     where TKey : notnull
-    where TKeyFormatter : struct, IMessagePackFormatter<TKey>
+    where TKeyFormatter : struct, IMessagePackFormatter<TKey?>
     where TValueFormatter : struct, IMessagePackFormatter<TValue>
 {
     /// <inheritdoc/>
@@ -216,7 +217,7 @@ public readonly struct DictionaryFormatter<TKey, TValue, TKeyFormatter, TValueFo
 /// <summary>Formats <see cref="IReadOnlyDictionary{TKey, TValue}"/> as a map (nil for null); reads into a <see cref="Dictionary{TKey, TValue}"/>.</summary>
 public readonly struct ReadOnlyDictionaryFormatter<TKey, TValue, TKeyFormatter, TValueFormatter> : IMessagePackFormatter<IReadOnlyDictionary<TKey, TValue>?>
     where TKey : notnull
-    where TKeyFormatter : struct, IMessagePackFormatter<TKey>
+    where TKeyFormatter : struct, IMessagePackFormatter<TKey?>
     where TValueFormatter : struct, IMessagePackFormatter<TValue>
 {
     /// <inheritdoc/>
@@ -239,7 +240,7 @@ public readonly struct ReadOnlyDictionaryFormatter<TKey, TValue, TKeyFormatter, 
 /// <summary>Formats <see cref="IDictionary{TKey, TValue}"/> as a map (nil for null); reads into a <see cref="Dictionary{TKey, TValue}"/>.</summary>
 public readonly struct InterfaceDictionaryFormatter<TKey, TValue, TKeyFormatter, TValueFormatter> : IMessagePackFormatter<IDictionary<TKey, TValue>?>
     where TKey : notnull
-    where TKeyFormatter : struct, IMessagePackFormatter<TKey>
+    where TKeyFormatter : struct, IMessagePackFormatter<TKey?>
     where TValueFormatter : struct, IMessagePackFormatter<TValue>
 {
     /// <inheritdoc/>
@@ -264,7 +265,7 @@ internal static class DictionaryReading
 {
     public static Dictionary<TKey, TValue> Read<TKey, TValue, TKeyFormatter, TValueFormatter>(ref MessagePackReader reader)
         where TKey : notnull
-        where TKeyFormatter : struct, IMessagePackFormatter<TKey>
+        where TKeyFormatter : struct, IMessagePackFormatter<TKey?>
         where TValueFormatter : struct, IMessagePackFormatter<TValue>
     {
         int count = reader.ReadMapHeader();
@@ -273,7 +274,7 @@ internal static class DictionaryReading
         for (int i = 0; i < count; i++)
         {
             int start = reader.Position;
-            TKey key = default(TKeyFormatter).Deserialize(ref reader);
+            TKey? key = default(TKeyFormatter).Deserialize(ref reader);
             if (key is null)
             {
                 throw new MessagePackSerializationException("A map key is nil", start);
@@ -292,7 +293,7 @@ internal static class DictionaryReading
 
     public static void WritePairs<TKey, TValue, TKeyFormatter, TValueFormatter>(
         ref MessagePackWriter writer, IEnumerable<KeyValuePair<TKey, TValue>> pairs, int count)
-        where TKeyFormatter : struct, IMessagePackFormatter<TKey>
+        where TKeyFormatter : struct, IMessagePackFormatter<TKey?>
         where TValueFormatter : struct, IMessagePackFormatter<TValue>
     {
         writer.WriteMapHeader(count);

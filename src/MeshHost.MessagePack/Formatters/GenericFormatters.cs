@@ -35,14 +35,29 @@ public readonly struct EnumFormatter<TEnum, TUnderlying, TUnderlyingFormatter> :
     where TUnderlyingFormatter : struct, IMessagePackFormatter<TUnderlying>
 {
     /// <inheritdoc/>
-    public void Serialize(ref MessagePackWriter writer, TEnum value) =>
+    public void Serialize(ref MessagePackWriter writer, TEnum value)
+    {
+        ThrowIfNotSameSize();
         default(TUnderlyingFormatter).Serialize(ref writer, Unsafe.As<TEnum, TUnderlying>(ref value));
+    }
 
     /// <inheritdoc/>
     public TEnum Deserialize(ref MessagePackReader reader)
     {
+        ThrowIfNotSameSize();
         TUnderlying value = default(TUnderlyingFormatter).Deserialize(ref reader);
         return Unsafe.As<TUnderlying, TEnum>(ref value);
+    }
+
+    // Unsafe.As reinterprets the value in place: with a TUnderlying of another size it would read
+    // past the end of the smaller one. Both sizes are JIT-time constants, so this costs nothing.
+    private static void ThrowIfNotSameSize()
+    {
+        if (Unsafe.SizeOf<TEnum>() != Unsafe.SizeOf<TUnderlying>())
+        {
+            throw new MessagePackSerializationException(
+                $"{typeof(TUnderlying).Name} cannot be the underlying type of {typeof(TEnum).Name}: their sizes differ");
+        }
     }
 }
 
