@@ -2,7 +2,7 @@ namespace MeshHost.Transport.Recovery;
 
 /// <summary>
 /// A window-based congestion controller counting bytes (RFC 9002 §7). Times are microseconds from
-/// <see cref="MonotonicClock"/>. <c>SentPacketTracker</c> reports sends, acknowledgements,
+/// <see cref="MonotonicClock"/>. <see cref="SentPacketTracker"/> reports sends, acknowledgements,
 /// losses and congestion events of in-flight packets; the session asks <see cref="CanSend"/> before
 /// building a packet and maintains <see cref="IsApplicationLimited"/>.
 /// </summary>
