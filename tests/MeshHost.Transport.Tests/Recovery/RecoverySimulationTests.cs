@@ -14,15 +14,17 @@ public class RecoverySimulationTests(ITestOutputHelper output)
     private const long Ms = 1_000;
 
     [Theory]
-    [InlineData(1, 0.0, 0.0, 0)]
-    [InlineData(2, 0.0, 0.0, 8_000)]
-    [InlineData(3, 0.05, 0.02, 8_000)]
-    [InlineData(4, 0.15, 0.10, 8_000)]
-    [InlineData(5, 0.30, 0.30, 20_000)]
-    [InlineData(6, 0.10, 0.0, 1_000)]
-    public void EveryPacketIsReportedExactlyOnce(int seed, double dataLoss, double ackLoss, int jitter)
+    [InlineData(1, 0.0, 0.0, 0, false)]
+    [InlineData(2, 0.0, 0.0, 8_000, false)]
+    [InlineData(3, 0.05, 0.02, 8_000, false)]
+    [InlineData(4, 0.15, 0.10, 8_000, false)]
+    [InlineData(5, 0.30, 0.30, 20_000, false)]
+    [InlineData(6, 0.10, 0.0, 1_000, false)]
+    [InlineData(7, 0.0, 0.0, 0, true)]
+    [InlineData(8, 0.10, 0.05, 4_000, true)]
+    public void EveryPacketIsReportedExactlyOnce(int seed, double dataLoss, double ackLoss, int jitter, bool cubic)
     {
-        var simulation = new Simulation(new Random(seed), dataLoss, ackLoss, jitter, packetsToSend: 3_000);
+        var simulation = new Simulation(new Random(seed), dataLoss, ackLoss, jitter, cubic, packetsToSend: 3_000);
         simulation.Run(maxTime: 600_000 * Ms);
         output.WriteLine(
             $"sent {simulation.SentPackets}, lost {simulation.LostCount.Sum()}, probes {simulation.ProbeTimeouts}, " +
@@ -78,21 +80,23 @@ public class RecoverySimulationTests(ITestOutputHelper output)
         private long _armedReceiverTimer = long.MaxValue;
         private int _probesPending;
 
-        public Simulation(Random random, double dataLoss, double ackLoss, int jitter, int packetsToSend)
+        public Simulation(Random random, double dataLoss, double ackLoss, int jitter, bool cubic, int packetsToSend)
         {
             _jitter = jitter;
             _random = random;
             _dataLoss = dataLoss;
             _ackLoss = ackLoss;
             _packetsToSend = packetsToSend;
-            Congestion = new NewRenoCongestionController(DatagramSize);
+            Congestion = cubic
+                ? new CubicCongestionController(_rtt, DatagramSize)
+                : new NewRenoCongestionController(DatagramSize);
             Sender = new SentPacketTracker(_rtt, Congestion);
             _pacer = new Pacer(_rtt, Congestion);
         }
 
         public SentPacketTracker Sender { get; }
 
-        public NewRenoCongestionController Congestion { get; }
+        public ICongestionController Congestion { get; }
 
         public int SentPackets { get; private set; }
 
