@@ -115,6 +115,23 @@ internal sealed class RangeSet
         return index < _count && _intervals[index].Start <= value;
     }
 
+    /// <summary>Whether every number in <c>[start, endExclusive)</c> is in the set (true for an empty range).</summary>
+    public bool Covers(ulong start, ulong endExclusive)
+    {
+        if (start >= endExclusive)
+        {
+            return true;
+        }
+
+        int index = FirstEndingAtOrAfter(start);
+        if (index < _count && _intervals[index].End == start)
+        {
+            index++;
+        }
+
+        return index < _count && _intervals[index].Start <= start && _intervals[index].End >= endExclusive;
+    }
+
     /// <summary>Removes every number below <paramref name="value"/>.</summary>
     public void RemoveBelow(ulong value)
     {

@@ -26,7 +26,7 @@ internal readonly struct SentPacket
     /// </summary>
     public bool IsPathMtuProbe { get; init; }
 
-    public int RecordStart { get; init; }
+    public long RecordStart { get; init; }
 
     public int RecordCount { get; init; }
 }

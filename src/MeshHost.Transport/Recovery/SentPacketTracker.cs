@@ -137,6 +137,23 @@ internal sealed class SentPacketTracker
         }
     }
 
+    /// <summary>The oldest packet still awaiting acknowledgement or loss; false when none is.</summary>
+    public bool TryGetOldestOutstanding(out SentPacket packet)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            int slot = Slot(i);
+            if (_states[slot] == Outstanding)
+            {
+                packet = _packets[slot];
+                return true;
+            }
+        }
+
+        packet = default;
+        return false;
+    }
+
     /// <summary>
     /// Processes an ACK frame's ranges (newest first, as <see cref="AckFrame.TryRead"/> returns
     /// them) and its ack delay in µs: reports newly acknowledged packets, samples the RTT, detects

@@ -1,0 +1,371 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using MeshHost.Transport.Frames;
+using MeshHost.Transport.Lanes;
+using MeshHost.Transport.Recovery;
+using MeshHost.Transport.Security;
+
+namespace MeshHost.Transport;
+
+// Loss recovery callbacks, timers, path MTU discovery, close and statistics.
+public sealed partial class Session : IRecoveryHandler
+{
+    internal const int MaxCloseReasonBytes = 256;
+
+    private int _datagramSize;
+    private int _mtuProbeSize;
+    private int _mtuLow;   // largest size known to work
+    private int _mtuHigh;  // smallest size known (or assumed) not to work
+    private bool _mtuProbeInFlight;
+    private bool _mtuSearchDone;
+
+    /// <summary>A snapshot of the session's counters and estimates.</summary>
+    public SessionStatistics GetStatistics()
+    {
+        lock (_lock)
+        {
+            RttEstimator rtt = _sent.Rtt;
+            return new SessionStatistics
+            {
+                SmoothedRtt = TimeSpan.FromMicroseconds(rtt.SmoothedRtt),
+                MinRtt = TimeSpan.FromMicroseconds(rtt.HasSample ? rtt.MinRtt : 0),
+                CongestionWindow = _sent.CongestionController.CongestionWindow,
+                BytesInFlight = _sent.CongestionController.BytesInFlight,
+                DatagramSize = _datagramSize,
+                PacketsSent = _packetsSent,
+                PacketsReceived = _packetsReceived,
+                BytesSent = _bytesSent,
+                BytesReceived = _bytesReceived,
+                PacketsLost = _packetsLost,
+                Retransmissions = _retransmissions,
+                MessagesReceived = _messagesReceived,
+                MessagesSent = _messagesSent,
+                DuplicatePackets = _duplicatePackets,
+                AuthenticationFailures = _authenticationFailures,
+                DroppedFrames = _droppedFrames,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Closes the session with a reason the peer reads. Queued data that was not yet delivered is
+    /// discarded. Idempotent.
+    /// </summary>
+    public void Close(string reason = "closed", CloseCode code = CloseCode.Normal)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        bool notify;
+        lock (_lock)
+        {
+            notify = _state == SessionState.Established;
+            if (notify)
+            {
+                CloseLocked(code, reason, byPeer: false, sendClose: true);
+            }
+        }
+
+        if (notify)
+        {
+            _endpoint.OnSessionClosed(this);
+        }
+    }
+
+    private long _packetsLost;
+
+    /// <summary>Makes the next flush carry a PING (an ack-eliciting packet), and flushes.</summary>
+    internal void RequestPing()
+    {
+        lock (_lock)
+        {
+            _pingPending = true;
+        }
+
+        Flush();
+    }
+
+    void IRecoveryHandler.OnPacketAcked(in SentPacket packet)
+    {
+        for (long i = packet.RecordStart; i < packet.RecordStart + packet.RecordCount; i++)
+        {
+            FrameRecord record = _records[i & (_records.Length - 1)];
+            if (record.Lane >= 0)
+            {
+                _sendLanes[record.Lane]?.OnAcknowledged(record.Sequence, record.Offset, record.Length, this);
+            }
+            else if (record.Lane == FrameRecord.MtuProbeLane)
+            {
+                OnMtuProbeResult(record.Length, success: true);
+            }
+        }
+    }
+
+    void IRecoveryHandler.OnPacketLost(in SentPacket packet)
+    {
+        _packetsLost++;
+        for (long i = packet.RecordStart; i < packet.RecordStart + packet.RecordCount; i++)
+        {
+            FrameRecord record = _records[i & (_records.Length - 1)];
+            if (record.Lane >= 0)
+            {
+                SendLane? lane = _sendLanes[record.Lane];
+                if (lane is not null)
+                {
+                    lane.OnLost(record.Sequence, record.Offset, record.Length);
+                    _retransmissions++;
+                    if (lane.HasPendingData && !_laneBlockedOnCredit[record.Lane])
+                    {
+                        Activate(record.Lane);
+                    }
+                }
+            }
+            else if (record.Lane == FrameRecord.MaxDataLane)
+            {
+                _maxDataPending = true; // the newest value goes out again
+            }
+            else if (record.Lane == FrameRecord.MtuProbeLane)
+            {
+                OnMtuProbeResult(record.Length, success: false);
+            }
+        }
+    }
+
+    void IRecoveryHandler.OnProbeTimeout(int probeCount)
+    {
+        // Send one or two ack-eliciting packets, new data if any, even past the congestion window.
+        _probesPending = Math.Min(2, Math.Max(1, probeCount));
+        if (IsInitiator && !_handshakeConfirmed)
+        {
+            _resendFinish = true;
+        }
+    }
+
+    private void OnPersistentCongestion()
+    {
+        // Possibly a black hole for our packet size: fall back to the safe minimum and search again.
+        if (_datagramSize > MinimumDatagramSize)
+        {
+            _datagramSize = MinimumDatagramSize;
+            _mtuLow = _datagramSize;
+            _mtuSearchDone = false;
+            _sent.CongestionController.SetMaxDatagramSize(_datagramSize);
+        }
+    }
+
+    private void AdvanceRecordHead()
+    {
+        // Records are freed in order: up to the oldest packet still awaiting its fate.
+        _recordHead = _sent.TryGetOldestOutstanding(out SentPacket oldest) ? oldest.RecordStart : _recordTail;
+    }
+
+    private void InitializeMtuDiscovery(int socketMaximum)
+    {
+        _mtuLow = _datagramSize;
+        _mtuHigh = Math.Min(_options.MaxDatagramSize, socketMaximum) + 1;
+        _mtuSearchDone = !_options.EnableMtuDiscovery || _mtuHigh - _mtuLow <= 1;
+    }
+
+    private bool ShouldSendMtuProbe()
+    {
+        if (_mtuSearchDone || _mtuProbeInFlight || !_handshakeConfirmed || !_pathValidated)
+        {
+            return false;
+        }
+
+        // Binary search between what works and what does not; stop within 1% or 32 bytes.
+        if (_mtuHigh - _mtuLow <= Math.Max(32, _mtuLow / 100))
+        {
+            _mtuSearchDone = true;
+            return false;
+        }
+
+        _mtuProbeSize = _mtuLow + ((_mtuHigh - _mtuLow) / 2);
+        return true;
+    }
+
+    private void OnMtuProbeResult(int size, bool success)
+    {
+        _mtuProbeInFlight = false;
+        if (success)
+        {
+            if (size > _mtuLow)
+            {
+                _mtuLow = size;
+                if (size > _datagramSize)
+                {
+                    _datagramSize = size;
+                    _sent.CongestionController.SetMaxDatagramSize(size);
+                }
+            }
+        }
+        else if (size < _mtuHigh)
+        {
+            _mtuHigh = size;
+        }
+    }
+
+    private void OnDatagramTooLarge(int size)
+    {
+        // The local stack refused it (the DF bit and the interface MTU): as good as a lost probe.
+        OnMtuProbeResult(size, success: false);
+    }
+
+    private void RearmTimer(long now)
+    {
+        if (_state != SessionState.Established)
+        {
+            return;
+        }
+
+        long deadline = Math.Min(_sent.LossDetectionTimer(now), _received.AckDeadline);
+        deadline = Math.Min(deadline, _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds);
+        deadline = Math.Min(deadline, _lastReceiveTime + (long)_options.IdleTimeout.TotalMicroseconds);
+        if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
+        {
+            deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
+        }
+
+        if (deadline == _armedDeadline)
+        {
+            return;
+        }
+
+        _armedDeadline = deadline;
+        if (deadline == long.MaxValue)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(TimeSpan.FromMicroseconds(Math.Max(0, deadline - now)), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnTimer()
+    {
+        bool closed = false;
+        lock (_lock)
+        {
+            if (_state != SessionState.Established)
+            {
+                return;
+            }
+
+            long now = _clock.NowMicroseconds;
+            _armedDeadline = long.MaxValue;
+            if (now - _lastReceiveTime >= (long)_options.IdleTimeout.TotalMicroseconds)
+            {
+                CloseLocked(CloseCode.IdleTimeout, "nothing received for " + _options.IdleTimeout, byPeer: false, sendClose: true);
+                closed = true;
+            }
+            else
+            {
+                if (now >= _sent.LossDetectionTimer(now))
+                {
+                    _sent.OnLossDetectionTimeout(now, this);
+                    AdvanceRecordHead();
+                }
+
+                if (now - _lastSendTime >= (long)_options.KeepAliveInterval.TotalMicroseconds)
+                {
+                    _pingPending = true;
+                }
+
+                RearmTimer(now);
+            }
+        }
+
+        if (closed)
+        {
+            _endpoint.OnSessionClosed(this);
+            return;
+        }
+
+        Flush();
+    }
+
+    /// <summary>Marks the session closed, sends CLOSE frames if asked, and releases buffers. Caller holds the lock and notifies the endpoint.</summary>
+    private void CloseLocked(CloseCode code, string reason, bool byPeer, bool sendClose)
+    {
+        if (_state == SessionState.Closed)
+        {
+            return;
+        }
+
+        _closeReason = new CloseReason(code, reason, byPeer);
+        if (sendClose)
+        {
+            SendCloseFrames(code, reason);
+        }
+
+        _state = SessionState.Closed;
+        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _spaceAvailable?.TrySetResult();
+        _spaceAvailable = null;
+        foreach (ReceiveLane? lane in _receiveLanes)
+        {
+            lane?.Release(this);
+        }
+
+        foreach (SendLane? lane in _sendLanes)
+        {
+            lane?.Dispose();
+        }
+
+        TransportLog.SessionClosed(_logger, RemoteId.ToShortString(), _closeReason.ToString());
+    }
+
+    private void SendCloseFrames(CloseCode code, string reason)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(MinimumDatagramSize);
+        try
+        {
+            Span<byte> span = buffer.AsSpan(0, MinimumDatagramSize);
+            ulong packetNumber = _nextPacketNumber++;
+            span[0] = PacketTypes.Data;
+            RemoteCid.WriteTo(span.Slice(1));
+            BinaryPrimitives.WriteUInt32BigEndian(span.Slice(1 + ConnectionId.Size), (uint)packetNumber);
+            int position = HeaderSize;
+            span[position++] = FrameType.Close;
+            position += VarInt.Write(span.Slice(position), (ulong)code);
+            int reasonBytes = TruncatedUtf8Length(reason, MaxCloseReasonBytes);
+            position += VarInt.Write(span.Slice(position), (ulong)reasonBytes);
+            position += Encoding.UTF8.GetBytes(reason.AsSpan(0, CharsFor(reason, reasonBytes)), span.Slice(position));
+            _keys.Send.Seal(packetNumber, span.Slice(0, HeaderSize), span.Slice(HeaderSize, position - HeaderSize), span.Slice(position, PacketProtection.TagSize));
+            int length = position + PacketProtection.TagSize;
+
+            // CLOSE is not retransmitted: it goes out three times so that one loss does not hide it.
+            for (int i = 0; i < 3; i++)
+            {
+                _endpoint.Socket.Send(span.Slice(0, length), _remoteAddress);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int TruncatedUtf8Length(string text, int maxBytes) => Encoding.UTF8.GetByteCount(text.AsSpan(0, CharsFor(text, maxBytes)));
+
+    private static int CharsFor(string text, int maxBytes)
+    {
+        // The longest prefix, ending on a whole character, whose UTF-8 fits in maxBytes.
+        int bytes = 0;
+        int chars = 0;
+        while (chars < text.Length)
+        {
+            int width = char.IsHighSurrogate(text[chars]) && chars + 1 < text.Length ? 2 : 1;
+            int size = Encoding.UTF8.GetByteCount(text.AsSpan(chars, width));
+            if (bytes + size > maxBytes)
+            {
+                break;
+            }
+
+            bytes += size;
+            chars += width;
+        }
+
+        return chars;
+    }
+}

@@ -1,0 +1,401 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using MeshHost.Transport.Frames;
+using MeshHost.Transport.Lanes;
+using MeshHost.Transport.Recovery;
+using MeshHost.Transport.Security;
+
+namespace MeshHost.Transport;
+
+public sealed partial class Session : ILaneReceiveContext
+{
+    private const int MaxPooledMessages = 64;
+    private const int MaxAckRanges = 64;
+
+    private readonly Stack<IncomingMessage> _messagePool = new();
+    private Delivery[] _deliveries = new Delivery[64];
+    private int _deliveryCount;
+
+    private long _creditOpened;
+    private long _creditFreed;
+    private long _creditGranted;
+    private bool _maxDataPending;
+    private long _unreliableBuffered;
+
+    private bool _pathChallengePending;
+    private ulong _pathChallenge;
+    private bool _pathResponsePending;
+    private ulong _pathResponse;
+    private bool _pathValidated = true;
+    private long _bytesReceivedOnPath;
+    private long _bytesSentOnPath;
+
+    private long _packetsSent;
+    private long _packetsReceived;
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _messagesReceived;
+    private long _duplicatePackets;
+    private long _authenticationFailures;
+    private long _droppedFrames;
+
+    /// <summary>
+    /// Handles a Data packet addressed to this session. Called on the endpoint's receive thread with
+    /// a scratch buffer that stays valid until the call returns.
+    /// </summary>
+    internal void OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, byte[] scratch)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            if (_state != SessionState.Established)
+            {
+                return;
+            }
+
+            int payloadLength = datagram.Length - HeaderSize - PacketProtection.TagSize;
+            if (payloadLength <= 0)
+            {
+                _endpoint.CountMalformed();
+                return;
+            }
+
+            uint truncated = BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(1 + ConnectionId.Size));
+            ulong packetNumber = _received.DecodePacketNumber(truncated);
+            if (_received.IsDuplicate(packetNumber))
+            {
+                _duplicatePackets++;
+                return;
+            }
+
+            Span<byte> payload = scratch.AsSpan(0, payloadLength);
+            datagram.Slice(HeaderSize, payloadLength).CopyTo(payload);
+            if (!_keys.Receive.TryOpen(packetNumber, datagram.Slice(0, HeaderSize), payload, datagram.Slice(HeaderSize + payloadLength)))
+            {
+                _authenticationFailures++;
+                return;
+            }
+
+            long now = _clock.NowMicroseconds;
+            bool largest = !_received.HasReceived || packetNumber > _received.LargestReceived;
+            FrameOutcome outcome = ProcessFrames(scratch, payloadLength, now);
+            if (outcome.Violation is not null)
+            {
+                CloseLocked(CloseCode.ProtocolViolation, outcome.Violation, byPeer: false, sendClose: true);
+                flush = false;
+            }
+            else
+            {
+                _received.OnPacketReceived(packetNumber, outcome.AckEliciting, now);
+                _packetsReceived++;
+                _bytesReceived += datagram.Length;
+                _lastReceiveTime = now;
+                if (IsInitiator && !_handshakeConfirmed)
+                {
+                    // Only an established responder sends Data packets: our finish arrived.
+                    _handshakeConfirmed = true;
+                    _finishDatagram = null;
+                }
+
+                if (largest && !source.Equals(_remoteAddress))
+                {
+                    OnPeerAddressChanged(source);
+                }
+
+                if (!_pathValidated)
+                {
+                    _bytesReceivedOnPath += datagram.Length;
+                }
+
+                flush = true;
+            }
+
+            if (outcome.PeerClosed is not null && _state == SessionState.Established)
+            {
+                CloseLocked(outcome.PeerClosed.Value.Code, outcome.PeerClosed.Value.Reason, byPeer: true, sendClose: false);
+                flush = false;
+            }
+
+            RearmTimer(now);
+        }
+
+        DispatchDeliveries();
+        if (flush)
+        {
+            Flush();
+        }
+    }
+
+    private FrameOutcome ProcessFrames(byte[] plaintext, int length, long now)
+    {
+        var outcome = default(FrameOutcome);
+        int position = 0;
+        Span<AckRange> ranges = stackalloc AckRange[MaxAckRanges];
+        while (position < length)
+        {
+            byte type = plaintext[position];
+            ReadOnlySpan<byte> rest = plaintext.AsSpan(position + 1, length - position - 1);
+            if (FrameType.IsMessage(type))
+            {
+                if (!MessageFrameHeader.TryRead(plaintext.AsSpan(position, length - position), _options.MaxMessageSize, out MessageFrameHeader header, out int headerSize))
+                {
+                    return outcome with { Violation = "malformed MESSAGE frame" };
+                }
+
+                outcome.AckEliciting = true;
+                int laneIndex = (header.Channel * 5) + (int)header.Method;
+                ReceiveLane lane = _receiveLanes[laneIndex] ??= new ReceiveLane(header.Channel, header.Method);
+                LaneViolation violation = lane.OnFrame(header, plaintext, position + headerSize, this);
+                if (violation != LaneViolation.None)
+                {
+                    return outcome with { Violation = $"lane violation: {violation}" };
+                }
+
+                position += headerSize + header.Length;
+                continue;
+            }
+
+            switch (type)
+            {
+                case FrameType.Padding:
+                    position = length;
+                    break;
+
+                case FrameType.Ping:
+                case FrameType.MtuProbe:
+                    outcome.AckEliciting = true;
+                    position++;
+                    if (type == FrameType.MtuProbe)
+                    {
+                        position = length; // the rest is padding
+                    }
+
+                    break;
+
+                case FrameType.Ack:
+                {
+                    if (!AckFrame.TryRead(rest, ranges, out int rangeCount, out long ackDelay, out int read))
+                    {
+                        return outcome with { Violation = "malformed ACK frame" };
+                    }
+
+                    AckOutcome ack = _sent.OnAckReceived(ranges.Slice(0, rangeCount), ackDelay, now, this);
+                    if (ack.IsProtocolViolation)
+                    {
+                        return outcome with { Violation = $"bad ACK: {ack.Status}" };
+                    }
+
+                    if (ack.PersistentCongestion)
+                    {
+                        OnPersistentCongestion();
+                    }
+
+                    AdvanceRecordHead();
+                    position += 1 + read;
+                    break;
+                }
+
+                case FrameType.MaxData:
+                {
+                    if (!VarInt.TryRead(rest, out ulong maxData, out int read))
+                    {
+                        return outcome with { Violation = "malformed MAX_DATA frame" };
+                    }
+
+                    outcome.AckEliciting = true;
+                    OnMaxData((long)Math.Min(maxData, long.MaxValue));
+                    position += 1 + read;
+                    break;
+                }
+
+                case FrameType.PathChallenge:
+                case FrameType.PathResponse:
+                {
+                    if (rest.Length < 8)
+                    {
+                        return outcome with { Violation = "truncated PATH frame" };
+                    }
+
+                    outcome.AckEliciting = true;
+                    ulong value = BinaryPrimitives.ReadUInt64BigEndian(rest);
+                    if (type == FrameType.PathChallenge)
+                    {
+                        _pathResponse = value;
+                        _pathResponsePending = true;
+                    }
+                    else if (!_pathValidated && value == _pathChallenge)
+                    {
+                        _pathValidated = true;
+                    }
+
+                    position += 9;
+                    break;
+                }
+
+                case FrameType.Close:
+                {
+                    if (!VarInt.TryRead(rest, out ulong code, out int codeLength)
+                        || !VarInt.TryRead(rest.Slice(codeLength), out ulong reasonLength, out int lengthLength)
+                        || reasonLength > MaxCloseReasonBytes
+                        || (ulong)(rest.Length - codeLength - lengthLength) < reasonLength)
+                    {
+                        return outcome with { Violation = "malformed CLOSE frame" };
+                    }
+
+                    string reason = Encoding.UTF8.GetString(rest.Slice(codeLength + lengthLength, (int)reasonLength));
+                    outcome.PeerClosed = ((CloseCode)code, reason);
+                    position = length;
+                    break;
+                }
+
+                default:
+                    return outcome with { Violation = $"unknown frame type 0x{type:x2}" };
+            }
+        }
+
+        return outcome;
+    }
+
+    private void OnMaxData(long maxData)
+    {
+        if (maxData <= _peerMaxData)
+        {
+            return;
+        }
+
+        _peerMaxData = maxData;
+        for (int i = 0; i < LaneCount; i++)
+        {
+            if (_laneBlockedOnCredit[i])
+            {
+                _laneBlockedOnCredit[i] = false;
+                Activate(i);
+            }
+        }
+    }
+
+    private void OnPeerAddressChanged(SocketAddress source)
+    {
+        // The packet is authentic (it opened under the session key) and the newest we have seen, so
+        // the peer moved, typically a NAT rebinding. Follow it, but send at most three times what
+        // the new path sent us until it answers a challenge: an on-path attacker that rewrites
+        // source addresses must not turn us into an amplifier.
+        _remoteAddress = Copy(source);
+        _remoteEndPoint = ToEndPoint(source);
+        _pathValidated = false;
+        _bytesReceivedOnPath = 0;
+        _bytesSentOnPath = 0;
+        _pathChallenge = BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8));
+        _pathChallengePending = true;
+        _endpoint.OnSessionMigrated(this);
+        TransportLog.SessionMigrated(_logger, RemoteId.ToShortString(), _remoteEndPoint);
+    }
+
+    private void DispatchDeliveries()
+    {
+        // Runs outside the lock, on the receive thread; the packet's plaintext is still intact.
+        int count = _deliveryCount;
+        if (count == 0)
+        {
+            return;
+        }
+
+        ITransportHandler handler = _endpoint.Handler;
+        for (int i = 0; i < count; i++)
+        {
+            ref Delivery delivery = ref _deliveries[i];
+            try
+            {
+                handler.OnMessage(this, delivery.Channel, delivery.Method, delivery.Buffer.AsSpan(delivery.Offset, delivery.Length));
+            }
+            catch (Exception ex)
+            {
+                _endpoint.CountHandlerFault();
+                TransportLog.HandlerFault(_logger, RemoteId.ToShortString(), ex);
+            }
+
+            if (delivery.Owned is not null)
+            {
+                lock (_lock)
+                {
+                    ReturnToPool(delivery.Owned);
+                }
+            }
+
+            delivery = default;
+        }
+
+        _deliveryCount = 0;
+    }
+
+    void ILaneReceiveContext.Deliver(byte channel, DeliveryMethod method, byte[] buffer, int offset, int length, IncomingMessage? owned)
+    {
+        if (_deliveryCount == _deliveries.Length)
+        {
+            Array.Resize(ref _deliveries, _deliveries.Length * 2);
+        }
+
+        _deliveries[_deliveryCount++] = new Delivery(channel, method, buffer, offset, length, owned);
+        _messagesReceived++;
+    }
+
+    bool ILaneReceiveContext.OnCreditOpened(int bytes)
+    {
+        _creditOpened += (long)bytes + CreditOverheadPerMessage;
+        return _creditOpened <= _creditGranted;
+    }
+
+    void ILaneReceiveContext.OnCreditFreed(int bytes)
+    {
+        _creditFreed += (long)bytes + CreditOverheadPerMessage;
+        long limit = _creditFreed + _options.ReceiveWindow;
+
+        // Announce new credit once a quarter of the window has been consumed, not per message.
+        if (limit - _creditGranted >= _options.ReceiveWindow / 4)
+        {
+            _creditGranted = limit;
+            _maxDataPending = true;
+        }
+    }
+
+    IncomingMessage? ILaneReceiveContext.RentMessage(int totalLength, bool flowControlled)
+    {
+        if (!flowControlled)
+        {
+            if (_unreliableBuffered + totalLength > _options.MaxUnreliableReassemblyBytes)
+            {
+                return null;
+            }
+
+            _unreliableBuffered += totalLength;
+        }
+
+        IncomingMessage message = _messagePool.Count > 0 ? _messagePool.Pop() : new IncomingMessage();
+        message.Reset(totalLength, flowControlled);
+        return message;
+    }
+
+    void ILaneReceiveContext.ReturnMessage(IncomingMessage message) => ReturnToPool(message);
+
+    void ILaneReceiveContext.CountDropped() => _droppedFrames++;
+
+    private void ReturnToPool(IncomingMessage message)
+    {
+        if (!message.FlowControlled)
+        {
+            _unreliableBuffered -= message.TotalLength;
+        }
+
+        message.ReturnBuffer();
+        if (_messagePool.Count < MaxPooledMessages)
+        {
+            _messagePool.Push(message);
+        }
+    }
+
+    private readonly record struct Delivery(byte Channel, DeliveryMethod Method, byte[] Buffer, int Offset, int Length, IncomingMessage? Owned);
+
+    private record struct FrameOutcome(bool AckEliciting, string? Violation, (CloseCode Code, string Reason)? PeerClosed);
+}

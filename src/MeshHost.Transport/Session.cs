@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Sockets;
+using MeshHost.Transport.Lanes;
+using MeshHost.Transport.Recovery;
+using MeshHost.Transport.Security;
+using Microsoft.Extensions.Logging;
+
+namespace MeshHost.Transport;
+
+/// <summary>
+/// An authenticated, encrypted session with one peer. Messages go on lanes: a channel (0-255) and
+/// a <see cref="DeliveryMethod"/>; each lane is ordered and reassembled independently.
+/// </summary>
+/// <remarks>
+/// Thread-safe: any thread may send. A send reaches the socket on the calling thread unless another
+/// thread is already flushing this session (then that thread sends it in the same packets) or a
+/// <see cref="BeginBatch"/> scope is open. Received messages arrive through the endpoint's
+/// <see cref="ITransportHandler"/>. See docs/transport.md for the protocol.
+/// </remarks>
+public sealed partial class Session
+{
+    internal const int HeaderSize = 1 + ConnectionId.Size + 4;
+
+    /// <summary>Every path carries 1200-byte UDP payloads (the QUIC minimum); MTU discovery goes up from there.</summary>
+    internal const int MinimumDatagramSize = 1200;
+    internal const int LaneCount = 256 * 5;
+
+    // Credit every session grants before the peer's MAX_DATA arrives, and the per-message overhead
+    // that both sides add to a message's length when counting credit (so empty messages still cost).
+    internal const long InitialCredit = 1024 * 1024;
+    internal const int CreditOverheadPerMessage = 32;
+
+    private readonly object _lock = new();
+    private readonly TransportEndpoint _endpoint;
+    private readonly TransportOptions _options;
+    private readonly MonotonicClock _clock;
+    private readonly ILogger _logger;
+    private readonly SessionKeys _keys;
+    private readonly SendLane?[] _sendLanes = new SendLane?[LaneCount];
+    private readonly ReceiveLane?[] _receiveLanes = new ReceiveLane?[LaneCount];
+    private readonly SentPacketTracker _sent;
+    private readonly ReceivedPacketTracker _received;
+    private readonly Pacer _pacer;
+    private readonly ITimer _timer;
+
+    private SocketAddress _remoteAddress;
+    private IPEndPoint _remoteEndPoint;
+    private SessionState _state = SessionState.Established;
+    private CloseReason? _closeReason;
+    private long _lastReceiveTime;
+    private long _lastSendTime;
+    private long _armedDeadline = long.MaxValue;
+
+    /// <summary>Creates an established session; the endpoint does this when a handshake completes.</summary>
+    internal Session(
+        TransportEndpoint endpoint,
+        bool isInitiator,
+        ConnectionId localCid,
+        ConnectionId remoteCid,
+        SessionKeys keys,
+        NodeId remoteId,
+        byte[] remotePublicKey,
+        SocketAddress remoteAddress,
+        IPEndPoint? observedAddress,
+        byte[]? initiatorFinish)
+    {
+        _endpoint = endpoint;
+        _options = endpoint.Options;
+        _clock = endpoint.Clock;
+        _logger = endpoint.Logger;
+        _keys = keys;
+        IsInitiator = isInitiator;
+        LocalCid = localCid;
+        RemoteCid = remoteCid;
+        RemoteId = remoteId;
+        RemotePublicKey = remotePublicKey;
+        ObservedAddress = observedAddress;
+        _remoteAddress = Copy(remoteAddress);
+        _remoteEndPoint = ToEndPoint(remoteAddress);
+        _finishDatagram = initiatorFinish;
+        _handshakeConfirmed = !isInitiator;
+
+        var rtt = new RttEstimator();
+        var congestion = new NewRenoCongestionController(MinimumDatagramSize);
+        long maxAckDelay = (long)_options.MaxAckDelay.TotalMicroseconds;
+        _sent = new SentPacketTracker(rtt, congestion, maxAckDelay);
+        _received = new ReceivedPacketTracker(maxAckDelay);
+        _pacer = new Pacer(rtt, congestion);
+        _datagramSize = MinimumDatagramSize;
+        _peerMaxData = InitialCredit;
+        _creditGranted = InitialCredit;
+        _maxDataPending = true; // tell the peer our real window at once
+
+        long now = _clock.NowMicroseconds;
+        _lastReceiveTime = now;
+        _lastSendTime = now;
+        _timer = _clock.TimeProvider.CreateTimer(static state => ((Session)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        InitializeMtuDiscovery(endpoint.MaxSocketDatagramSize);
+    }
+
+    /// <summary>The peer's identity, proven during the handshake.</summary>
+    public NodeId RemoteId { get; }
+
+    /// <summary>The peer's identity public key (64 bytes, X || Y).</summary>
+    public ReadOnlyMemory<byte> RemotePublicKey { get; }
+
+    /// <summary>Where the peer's packets come from now (it changes when the peer's NAT rebinds).</summary>
+    public IPEndPoint RemoteEndPoint
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _remoteEndPoint;
+            }
+        }
+    }
+
+    /// <summary>For the initiator: the address the responder saw us at (our reflexive address); otherwise null.</summary>
+    public IPEndPoint? ObservedAddress { get; }
+
+    /// <summary>Whether this node started the handshake.</summary>
+    public bool IsInitiator { get; }
+
+    /// <summary>Why the session closed, or null while it is open.</summary>
+    public CloseReason? CloseReason
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closeReason;
+            }
+        }
+    }
+
+    /// <summary>Whether the session can still send and receive.</summary>
+    public bool IsOpen => Volatile.Read(ref _closeReason) is null;
+
+    internal ConnectionId LocalCid { get; }
+
+    internal ConnectionId RemoteCid { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Session({RemoteId.ToShortString()} at {_remoteEndPoint})";
+
+    private static SocketAddress Copy(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span.Slice(0, address.Size).CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+
+    private static IPEndPoint ToEndPoint(SocketAddress address)
+    {
+        IPEndPoint template = address.Family == AddressFamily.InterNetworkV6
+            ? new IPEndPoint(IPAddress.IPv6Any, 0)
+            : new IPEndPoint(IPAddress.Any, 0);
+        return (IPEndPoint)template.Create(address);
+    }
+
+    private enum SessionState
+    {
+        Established,
+        Closed,
+    }
+}
