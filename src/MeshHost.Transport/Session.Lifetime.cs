@@ -20,6 +20,15 @@ public sealed partial class Session : IRecoveryHandler
     private bool _mtuProbeInFlight;
     private bool _mtuSearchDone;
 
+    /// <summary>Internal state for diagnosing a stuck session in tests and benchmarks.</summary>
+    internal string DebugState()
+    {
+        lock (_lock)
+        {
+            return $"buffered={_bufferedBytes} activeLanes={_activeCount} credit={_creditUsed}/{_peerMaxData} opened={_creditOpened} freed={_creditFreed} granted={_creditGranted} records={_recordTail - _recordHead} outstanding={_sent.OutstandingCount} cwnd={_sent.CongestionController.CongestionWindow} inFlight={_sent.CongestionController.BytesInFlight} flushing={_flushing} state={_state}";
+        }
+    }
+
     /// <summary>A snapshot of the session's counters and estimates.</summary>
     public SessionStatistics GetStatistics()
     {
@@ -113,10 +122,11 @@ public sealed partial class Session : IRecoveryHandler
                 {
                     lane.OnLost(record.Sequence, record.Offset, record.Length);
                     _retransmissions++;
-                    if (lane.HasPendingData && !_laneBlockedOnCredit[record.Lane])
-                    {
-                        Activate(record.Lane);
-                    }
+
+                    // Even a lane parked for want of credit: a retransmission needs none (its
+                    // message paid when first sent), and the receiver frees credit only once the
+                    // lost data arrives, so waiting for credit here would deadlock.
+                    Activate(record.Lane);
                 }
             }
             else if (record.Lane == FrameRecord.MaxDataLane)
@@ -225,7 +235,10 @@ public sealed partial class Session : IRecoveryHandler
             deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
         }
 
-        if (deadline == _armedDeadline)
+        // Deadlines mostly move later (every send pushes the probe timeout out), and changing the
+        // timer costs a lock in the runtime's timer queue each time. So the timer is only moved
+        // earlier; when it fires before anything is due, OnTimer re-arms it for the real deadline.
+        if (deadline >= _armedDeadline)
         {
             return;
         }

@@ -70,9 +70,8 @@ public sealed partial class Session : ILaneReceiveContext
                 return;
             }
 
-            Span<byte> payload = scratch.AsSpan(0, payloadLength);
-            datagram.Slice(HeaderSize, payloadLength).CopyTo(payload);
-            if (!_keys.Receive.TryOpen(packetNumber, datagram.Slice(0, HeaderSize), payload, datagram.Slice(HeaderSize + payloadLength)))
+            if (!_keys.Receive.TryOpen(
+                packetNumber, datagram.Slice(0, HeaderSize), datagram.Slice(HeaderSize, payloadLength), datagram.Slice(HeaderSize + payloadLength), scratch.AsSpan(0, payloadLength)))
             {
                 _authenticationFailures++;
                 return;
@@ -109,7 +108,9 @@ public sealed partial class Session : ILaneReceiveContext
                     _bytesReceivedOnPath += datagram.Length;
                 }
 
-                flush = true;
+                // Flush only when something is due now; a delayed ACK waits for the timer.
+                flush = _received.AckRequiredNow || _activeCount > 0 || _maxDataPending || _pathResponsePending
+                    || _pathChallengePending || _pingPending || _probesPending > 0;
             }
 
             if (outcome.PeerClosed is not null && _state == SessionState.Established)

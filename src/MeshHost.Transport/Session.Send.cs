@@ -160,12 +160,20 @@ public sealed partial class Session : ILaneSendContext
         Interlocked.Exchange(ref _flushRequested, 1);
         while (Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
         {
-            while (Interlocked.Exchange(ref _flushRequested, 0) == 1)
+            try
             {
-                FlushPasses();
+                while (Interlocked.Exchange(ref _flushRequested, 0) == 1)
+                {
+                    FlushPasses();
+                }
+            }
+            finally
+            {
+                // Whatever happened, give the role up: a role kept by a failed flush would silence
+                // the session for good.
+                Interlocked.Exchange(ref _flushing, 0);
             }
 
-            Interlocked.Exchange(ref _flushing, 0);
             if (Volatile.Read(ref _flushRequested) == 0)
             {
                 return;
@@ -198,8 +206,7 @@ public sealed partial class Session : ILaneSendContext
 
                 while (count < MaxPacketsPerPass)
                 {
-                    byte[] buffer = EnsurePacketBuffer(count, Math.Max(_datagramSize, _mtuProbeSize));
-                    int length = BuildPacket(buffer, now);
+                    int length = BuildPacket(count, now);
                     if (length == 0)
                     {
                         break;
@@ -217,7 +224,6 @@ public sealed partial class Session : ILaneSendContext
 
                 RearmTimer(now);
             }
-
             for (int i = 0; i < count; i++)
             {
                 DatagramSendResult result = _endpoint.Socket.Send(_packetBuffers[i].AsSpan(0, _packetLengths[i]), _packetDestinations[i]!);
@@ -229,7 +235,6 @@ public sealed partial class Session : ILaneSendContext
                     }
                 }
             }
-
             if (count < MaxPacketsPerPass)
             {
                 return;
@@ -237,8 +242,8 @@ public sealed partial class Session : ILaneSendContext
         }
     }
 
-    /// <summary>Builds one Data packet into <paramref name="datagram"/>; returns its length, or 0 when there is nothing to send.</summary>
-    private int BuildPacket(byte[] datagram, long now)
+    /// <summary>Builds one Data packet into packet buffer <paramref name="bufferIndex"/>; returns its length, or 0 when there is nothing to send.</summary>
+    private int BuildPacket(int bufferIndex, long now)
     {
         bool congestionAllows = _probesPending > 0 || _sent.CongestionController.CanSend(_datagramSize);
         bool pacerAllows = _probesPending > 0 || _pacer.CanSendNow(now, _datagramSize);
@@ -256,7 +261,7 @@ public sealed partial class Session : ILaneSendContext
         int payloadEnd = capacity - PacketProtection.TagSize;
         ulong packetNumber = _nextPacketNumber;
 
-        Span<byte> span = datagram.AsSpan(0, capacity);
+        Span<byte> span = EnsurePacketBuffer(bufferIndex, capacity).AsSpan(0, capacity);
         span[0] = PacketTypes.Data;
         RemoteCid.WriteTo(span.Slice(1));
         BinaryPrimitives.WriteUInt32BigEndian(span.Slice(1 + ConnectionId.Size), (uint)packetNumber);

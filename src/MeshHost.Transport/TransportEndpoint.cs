@@ -72,7 +72,8 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null)
     {
-        var socket = UdpDatagramSocket.Bind(localEndPoint);
+        ILogger? socketLogger = loggerFactory?.CreateLogger("MeshHost.Transport.Udp");
+        var socket = UdpDatagramSocket.Bind(localEndPoint, new UdpSocketOptions { Logger = socketLogger });
         try
         {
             return new TransportEndpoint(identity, socket, handler, options, timeProvider, loggerFactory);

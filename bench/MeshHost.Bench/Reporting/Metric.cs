@@ -30,7 +30,8 @@ internal sealed record Metric(
     /// <summary>A measurement where higher is better (throughput): ratio = ours / baseline.</summary>
     public static Metric HigherIsBetter(string name, double value, string unit, string baseline, double baselineValue, MetricTarget? target = null)
     {
-        double? ratio = value > 0 && baselineValue > 0 ? value / baselineValue : null;
+        // A rate of zero is a ratio of zero (a total failure), never "no ratio".
+        double? ratio = baselineValue > 0 ? value / baselineValue : null;
         return new Metric(name, value, unit, baseline, baselineValue, ratio, target);
     }
 

@@ -19,6 +19,7 @@ internal sealed class MetricTarget
     {
         MinRatio,
         MaxValue,
+        MinValue,
     }
 
     /// <summary>Short text for the table's target column (<c>&gt;= 2x</c>).</summary>
@@ -33,10 +34,14 @@ internal sealed class MetricTarget
         => new(TargetKind.MaxValue, max, max == 0 ? $"0 {unit}" : string.Create(CultureInfo.InvariantCulture, $"<= {max:0.##} {unit}"));
 
     /// <summary>Checks <paramref name="metric"/>; a ratio target with no ratio (a zero measurement) counts as met only when ours is 0.</summary>
+    public static MetricTarget MinValue(double min, string unit)
+        => new(TargetKind.MinValue, min, string.Create(CultureInfo.InvariantCulture, $">= {min:#,0.##} {unit}"));
+
     public bool IsMetBy(Metric metric) => _kind switch
     {
         TargetKind.MinRatio => metric.Ratio is double ratio ? ratio >= _threshold : metric.Value == 0 && metric.BaselineValue > 0,
         TargetKind.MaxValue => metric.Value <= _threshold,
+        TargetKind.MinValue => metric.Value >= _threshold,
         _ => false,
     };
 }

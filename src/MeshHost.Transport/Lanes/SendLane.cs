@@ -110,6 +110,13 @@ internal sealed class SendLane : IDisposable
 
         while (_cursor < _count)
         {
+            if (_flowControlled && _cursor >= ReceiveLane.MaxMessagesInFlight)
+            {
+                // The receiver refuses a sequence this far past our oldest unacknowledged message
+                // (it bounds its reorder state that way); wait for acknowledgements.
+                return written;
+            }
+
             int messageIndex = (_firstIndex + _cursor) & (_messages.Length - 1);
             ref OutgoingMessage message = ref _messages[messageIndex];
             ulong sequence = _firstSequence + (ulong)_cursor;

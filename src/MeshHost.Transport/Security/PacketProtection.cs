@@ -50,13 +50,17 @@ internal sealed class PacketProtection : IDisposable
     /// Decrypts <paramref name="payload"/> in place. False when the tag does not match (tampered,
     /// wrong packet number or keyed for another session); the payload is then zeroed.
     /// </summary>
-    public bool TryOpen(ulong packetNumber, ReadOnlySpan<byte> associatedData, Span<byte> payload, ReadOnlySpan<byte> tag)
+    public bool TryOpen(ulong packetNumber, ReadOnlySpan<byte> associatedData, Span<byte> payload, ReadOnlySpan<byte> tag) =>
+        TryOpen(packetNumber, associatedData, payload, tag, payload);
+
+    /// <summary>Opens <paramref name="ciphertext"/> into <paramref name="plaintext"/> (same length; they may be the same span); false on authentication failure.</summary>
+    public bool TryOpen(ulong packetNumber, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
         Span<byte> nonce = stackalloc byte[IvSize];
         WriteNonce(packetNumber, nonce);
         try
         {
-            _aead.Decrypt(nonce, payload, tag, payload, associatedData);
+            _aead.Decrypt(nonce, ciphertext, tag, plaintext, associatedData);
             return true;
         }
         catch (AuthenticationTagMismatchException)
