@@ -68,6 +68,14 @@ internal sealed class PendingConnect
                 return; // one Retry per attempt, as in QUIC: a second one is ignored
             }
 
+            if (HandshakeLayout.InitialTokenOffset + token.Length > _initial.Length)
+            {
+                // Retries are unauthenticated: a forged one with a token too long for any Initial
+                // we send made WriteInitial throw out of the receive path. Ignore it, and keep the
+                // one Retry we follow for a real one.
+                return;
+            }
+
             _retried = true;
             _initialLength = Initiator.WriteInitial(_initial, token);
             _interval = FirstRetransmission;
