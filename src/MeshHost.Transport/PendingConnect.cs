@@ -68,6 +68,14 @@ internal sealed class PendingConnect
                 return; // one Retry per attempt, as in QUIC: a second one is ignored
             }
 
+            if (HandshakeLayout.InitialTokenOffset + token.Length > _initial.Length)
+            {
+                // Retries are unauthenticated: a forged one with a token too long for any Initial
+                // we send made WriteInitial throw out of the receive path. Ignore it, and keep the
+                // one Retry we follow for a real one.
+                return;
+            }
+
             _retried = true;
             _initialLength = Initiator.WriteInitial(_initial, token);
             _interval = FirstRetransmission;
@@ -98,7 +106,11 @@ internal sealed class PendingConnect
     private void SendInitialLocked()
     {
         _endpoint.SendHandshakeDatagram(_initial.AsSpan(0, _initialLength), Address);
-        _timer.Change(_interval, Timeout.InfiniteTimeSpan);
+
+        // The backoff must not carry the next check past the deadline: with doubling intervals
+        // (0.25, 0.5, 1, 2, 4, 8 s) a 10 s timeout would otherwise only fail at 15.75 s.
+        long remaining = Math.Max(0, _deadline - _endpoint.Clock.NowMicroseconds);
+        _timer.Change(TimeSpan.FromMicroseconds(Math.Min(_interval.TotalMicroseconds, remaining)), Timeout.InfiniteTimeSpan);
         _interval *= 2;
     }
 

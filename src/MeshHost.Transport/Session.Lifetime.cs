@@ -227,12 +227,18 @@ public sealed partial class Session : IRecoveryHandler
             return;
         }
 
-        long deadline = Math.Min(_sent.LossDetectionTimer(now), _received.AckDeadline);
-        deadline = Math.Min(deadline, _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds);
-        deadline = Math.Min(deadline, _lastReceiveTime + (long)_options.IdleTimeout.TotalMicroseconds);
-        if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
+        long deadline = Math.Min(_sent.LossDetectionTimer(now), _lastReceiveTime + (long)_options.IdleTimeout.TotalMicroseconds);
+        if (!IsAmplificationLimited)
         {
-            deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
+            // While the 3x budget of an unvalidated path is spent, a due ACK, keepalive or paced
+            // packet cannot go, so its deadline stays in the past: arming for it would fire the
+            // timer again at once, forever. The next datagram from the peer re-arms and flushes.
+            deadline = Math.Min(deadline, _received.AckDeadline);
+            deadline = Math.Min(deadline, _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds);
+            if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
+            {
+                deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
+            }
         }
 
         // Deadlines mostly move later (every send pushes the probe timeout out), and changing the
@@ -347,10 +353,21 @@ public sealed partial class Session : IRecoveryHandler
             _keys.Send.Seal(packetNumber, span.Slice(0, HeaderSize), span.Slice(HeaderSize, position - HeaderSize), span.Slice(position, PacketProtection.TagSize));
             int length = position + PacketProtection.TagSize;
 
-            // CLOSE is not retransmitted: it goes out three times so that one loss does not hide it.
+            // CLOSE is not retransmitted: it goes out three times so that one loss does not hide it,
+            // but never beyond the 3x budget of an unvalidated address (a spoofed one may be the
+            // reason the session is closing).
             for (int i = 0; i < 3; i++)
             {
+                if (!_pathValidated && _bytesSentOnPath + length > 3 * _bytesReceivedOnPath)
+                {
+                    break;
+                }
+
                 _endpoint.Socket.Send(span.Slice(0, length), _remoteAddress);
+                if (!_pathValidated)
+                {
+                    _bytesSentOnPath += length;
+                }
             }
         }
         finally

@@ -48,6 +48,7 @@ public sealed partial class Session : ILaneReceiveContext
     internal void OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, byte[] scratch)
     {
         bool flush;
+        bool closed = false;
         lock (_lock)
         {
             if (_state != SessionState.Established)
@@ -84,6 +85,7 @@ public sealed partial class Session : ILaneReceiveContext
             {
                 CloseLocked(CloseCode.ProtocolViolation, outcome.Violation, byPeer: false, sendClose: true);
                 flush = false;
+                closed = true;
             }
             else
             {
@@ -117,13 +119,20 @@ public sealed partial class Session : ILaneReceiveContext
             {
                 CloseLocked(outcome.PeerClosed.Value.Code, outcome.PeerClosed.Value.Reason, byPeer: true, sendClose: false);
                 flush = false;
+                closed = true;
             }
 
             RearmTimer(now);
         }
 
         DispatchDeliveries();
-        if (flush)
+        if (closed)
+        {
+            // As Close and the idle timeout do: without this, a session closed by its peer (or for a
+            // protocol violation) stayed in the endpoint's table and the handler never heard of it.
+            _endpoint.OnSessionClosed(this);
+        }
+        else if (flush)
         {
             Flush();
         }

@@ -242,15 +242,15 @@ public sealed partial class Session : ILaneSendContext
         }
     }
 
-    /// <summary>Builds one Data packet into packet buffer <paramref name="bufferIndex"/>; returns its length, or 0 when there is nothing to send.</summary>
-    private int BuildPacket(int bufferIndex, long now)
+    /// <summary>Builds one Data packet into packet buffer <paramref name="index"/>; returns its length, or 0 when there is nothing to send.</summary>
+    private int BuildPacket(int index, long now)
     {
         bool congestionAllows = _probesPending > 0 || _sent.CongestionController.CanSend(_datagramSize);
         bool pacerAllows = _probesPending > 0 || _pacer.CanSendNow(now, _datagramSize);
         bool mayElicit = congestionAllows && pacerAllows && !_sent.IsFull;
         bool mtuProbe = mayElicit && ShouldSendMtuProbe();
         bool ackDue = _received.AckRequiredNow || now >= _received.AckDeadline;
-        if ((!mayElicit && !ackDue) || (!_pathValidated && _bytesSentOnPath + _datagramSize > 3 * _bytesReceivedOnPath))
+        if ((!mayElicit && !ackDue) || IsAmplificationLimited)
         {
             // Nothing may go, or the peer's new address has not answered our challenge yet and
             // three times what it sent us is spent.
@@ -258,10 +258,23 @@ public sealed partial class Session : ILaneSendContext
         }
 
         int capacity = mtuProbe ? _mtuProbeSize : _datagramSize;
+        if (!_pathValidated)
+        {
+            // Size the packet to what is left of the 3x budget rather than wait for a full-size
+            // packet to fit: the budget after a small packet from the new address (an ACK, a
+            // keepalive) is far below a discovered MTU (up to 65,507 bytes), and without a packet
+            // of our own the PATH_CHALLENGE that would validate the path never goes out.
+            capacity = (int)Math.Min(capacity, (3 * _bytesReceivedOnPath) - _bytesSentOnPath);
+        }
+
         int payloadEnd = capacity - PacketProtection.TagSize;
         ulong packetNumber = _nextPacketNumber;
 
-        Span<byte> span = EnsurePacketBuffer(bufferIndex, capacity).AsSpan(0, capacity);
+        // Sized here, not by the caller: the probe size is chosen just above (ShouldSendMtuProbe),
+        // and a buffer sized before it was chosen was too small for the first probe (the span
+        // below threw out of the flush, on the receive thread or a timer thread).
+        byte[] datagram = EnsurePacketBuffer(index, capacity);
+        Span<byte> span = datagram.AsSpan(0, capacity);
         span[0] = PacketTypes.Data;
         RemoteCid.WriteTo(span.Slice(1));
         BinaryPrimitives.WriteUInt32BigEndian(span.Slice(1 + ConnectionId.Size), (uint)packetNumber);
@@ -313,7 +326,12 @@ public sealed partial class Session : ILaneSendContext
             }
             else
             {
-                position += WriteLaneFrames(span.Slice(position, payloadEnd - position), payloadEnd - HeaderSize);
+                // "Empty" means as empty as this packet is now, after the ACK and control frames. With
+                // the capacity of a packet without them, a lost frame that fits a bare packet was
+                // never split into this one, always deferred "to the next packet"; the packet then
+                // held only an ACK that was not due and was dropped, and the next one began with the
+                // same ACK: retransmissions stalled until a keepalive PING carried the ACK away (15 s).
+                position += WriteLaneFrames(span.Slice(position, payloadEnd - position), payloadEnd - position);
                 ackEliciting |= _recordTail != recordStart;
             }
 
@@ -381,6 +399,16 @@ public sealed partial class Session : ILaneSendContext
 
         return length;
     }
+
+    /// <summary>The smallest packet worth building: header, a PATH_CHALLENGE (or an ACK) and the tag.</summary>
+    private const int MinimumUsefulPacket = HeaderSize + 9 + PacketProtection.TagSize;
+
+    /// <summary>
+    /// Whether nothing may be sent until the peer's new, unvalidated address sends more: three
+    /// times what it sent us, minus what we sent it, leaves no room for even a small packet.
+    /// </summary>
+    private bool IsAmplificationLimited =>
+        !_pathValidated && (3 * _bytesReceivedOnPath) - _bytesSentOnPath < MinimumUsefulPacket;
 
     private int WriteLaneFrames(Span<byte> space, int emptyPacketCapacity)
     {

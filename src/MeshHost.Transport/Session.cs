@@ -88,7 +88,12 @@ public sealed partial class Session
         _pacer = new Pacer(rtt, congestion);
         _datagramSize = MinimumDatagramSize;
         _peerMaxData = InitialCredit;
-        _creditGranted = InitialCredit;
+
+        // Grant the real window at once (never less than the initial credit the peer may already
+        // be using). Granting only InitialCredit, and more only as messages are delivered, meant
+        // that a first reliable message over 1 MiB never started: its sender waited for credit
+        // that the receiver would grant only after delivering something.
+        _creditGranted = Math.Max(InitialCredit, _options.ReceiveWindow);
         _maxDataPending = true; // tell the peer our real window at once
 
         long now = _clock.NowMicroseconds;
