@@ -148,5 +148,8 @@ internal sealed class PendingConnect
     {
         _timer.Dispose();
         _registration.Dispose();
+
+        // The ephemeral key is no longer needed, whatever the outcome (the session owns its keys).
+        Initiator.Dispose();
     }
 }

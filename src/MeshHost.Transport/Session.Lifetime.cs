@@ -82,6 +82,28 @@ public sealed partial class Session : IRecoveryHandler
 
     private long _packetsLost;
 
+    private long _lastFinishAnswer = long.MinValue;
+
+    /// <summary>
+    /// The initiator sent its finish again: answer with a PING, at most once per smoothed RTT (and
+    /// never more often than every millisecond), since the datagram is not authenticated here.
+    /// </summary>
+    internal void OnRepeatedFinish()
+    {
+        lock (_lock)
+        {
+            long now = _clock.NowMicroseconds;
+            if (now - _lastFinishAnswer < Math.Max(_sent.Rtt.SmoothedRtt, 1_000))
+            {
+                return;
+            }
+
+            _lastFinishAnswer = now;
+        }
+
+        RequestPing();
+    }
+
     /// <summary>Makes the next flush carry a PING (an ack-eliciting packet), and flushes.</summary>
     internal void RequestPing()
     {

@@ -154,10 +154,12 @@ public sealed partial class TransportEndpoint
         {
             OnFinish(accept, datagram, source);
         }
-        else if (_sessions.TryGetValue(cid, out Session? session))
+        else if (_sessions.TryGetValue(cid, out Session? session)
+            && !session.IsInitiator && datagram.Length >= HandshakeLayout.FinishSize)
         {
-            // The initiator repeated its finish: it has not heard from us since. Any Data packet confirms.
-            session.RequestPing();
+            // The initiator repeated its finish: it has not heard from us since, and any Data packet
+            // confirms. Rate-limited in the session, since anyone who saw the CID can send this.
+            session.OnRepeatedFinish();
         }
         else
         {
@@ -287,6 +289,10 @@ public sealed partial class TransportEndpoint
         }
 
         _acceptingByInitiator.Remove(accept.Responder.RemoteCid);
+
+        // Frees the handshake keys of an abandoned handshake; a completed one leaves its keys to
+        // the session.
+        accept.Responder.Dispose();
         return true;
     }
 

@@ -180,6 +180,11 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
         {
             connecting = [.. _connecting.Values];
             _connecting.Clear();
+            foreach (PendingAccept accept in _accepting.Values)
+            {
+                accept.Responder.Dispose();
+            }
+
             _accepting.Clear();
             _acceptingByInitiator.Clear();
         }
