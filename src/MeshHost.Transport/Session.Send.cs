@@ -198,8 +198,7 @@ public sealed partial class Session : ILaneSendContext
 
                 while (count < MaxPacketsPerPass)
                 {
-                    byte[] buffer = EnsurePacketBuffer(count, Math.Max(_datagramSize, _mtuProbeSize));
-                    int length = BuildPacket(buffer, now);
+                    int length = BuildPacket(count, now);
                     if (length == 0)
                     {
                         break;
@@ -237,8 +236,8 @@ public sealed partial class Session : ILaneSendContext
         }
     }
 
-    /// <summary>Builds one Data packet into <paramref name="datagram"/>; returns its length, or 0 when there is nothing to send.</summary>
-    private int BuildPacket(byte[] datagram, long now)
+    /// <summary>Builds one Data packet into packet buffer <paramref name="slot"/>; returns its length, or 0 when there is nothing to send.</summary>
+    private int BuildPacket(int slot, long now)
     {
         bool congestionAllows = _probesPending > 0 || _sent.CongestionController.CanSend(_datagramSize);
         bool pacerAllows = _probesPending > 0 || _pacer.CanSendNow(now, _datagramSize);
@@ -256,6 +255,9 @@ public sealed partial class Session : ILaneSendContext
         int payloadEnd = capacity - PacketProtection.TagSize;
         ulong packetNumber = _nextPacketNumber;
 
+        // Sized here, not by the caller: ShouldSendMtuProbe has only just chosen the probe size, and
+        // a buffer sized for the previous probe (or for none) is too small for it.
+        byte[] datagram = EnsurePacketBuffer(slot, capacity);
         Span<byte> span = datagram.AsSpan(0, capacity);
         span[0] = PacketTypes.Data;
         RemoteCid.WriteTo(span.Slice(1));
