@@ -137,6 +137,48 @@ public sealed partial class Session
     /// <summary>Whether the session can still send and receive.</summary>
     public bool IsOpen => Volatile.Read(ref _closeReason) is null;
 
+    /// <summary>Bytes the send lanes hold, queued or unacknowledged: what <see cref="TransportOptions.SendBufferLimit"/> bounds.</summary>
+    internal long BufferedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bufferedBytes;
+            }
+        }
+    }
+
+    /// <summary>Bytes of messages the receive lanes hold for reassembly or ordering, reliable or not.</summary>
+    internal long ReassemblyBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long total = 0;
+                foreach (ReceiveLane? lane in _receiveLanes)
+                {
+                    total += lane?.BufferedBytes ?? 0;
+                }
+
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Whether a <see cref="SendAsync"/> caller is parked until the send buffer has room.</summary>
+    internal bool HasSendWaiter
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _spaceAvailable is not null;
+            }
+        }
+    }
+
     internal ConnectionId LocalCid { get; }
 
     internal ConnectionId RemoteCid { get; }

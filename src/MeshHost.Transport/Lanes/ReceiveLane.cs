@@ -68,6 +68,21 @@ internal sealed class ReceiveLane
     /// <summary>Messages held partly reassembled or out of order.</summary>
     public int BufferedMessages => _partials.Count;
 
+    /// <summary>Bytes of the messages held partly reassembled or out of order (their full lengths).</summary>
+    public long BufferedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (IncomingMessage message in _partials.Values)
+            {
+                total += message.TotalLength;
+            }
+
+            return total;
+        }
+    }
+
     public LaneViolation OnFrame(in MessageFrameHeader frame, byte[] packet, int dataOffset, ILaneReceiveContext context) => Method switch
     {
         DeliveryMethod.ReliableOrdered => OnOrdered(frame, packet, dataOffset, context),
