@@ -327,7 +327,13 @@ public sealed partial class Session : ILaneSendContext
             }
         }
 
-        if (position == HeaderSize || (!ackEliciting && position - HeaderSize == ackLength && !ackDue))
+        // A lane whose next frame fits an empty packet but not what the ACK left of this one waits
+        // for a fresh packet (SendLane.WriteChunk). Dropping this packet would leave the ACK
+        // pending, so every later packet would start with it too and the frame would never fit:
+        // with nothing in flight and no ACK due, the session stalled until the next keepalive.
+        // Send the ACK now instead; the next packet has the room.
+        bool laneWaitsForRoom = mayElicit && ackLength > 0 && _activeCount > 0;
+        if (position == HeaderSize || (!ackEliciting && position - HeaderSize == ackLength && !ackDue && !laneWaitsForRoom))
         {
             // Nothing to send, or only an acknowledgement that can still wait.
             _recordTail = recordStart;
