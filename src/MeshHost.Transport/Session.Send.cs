@@ -310,8 +310,13 @@ public sealed partial class Session : ILaneSendContext
             }
             else
             {
-                position += WriteLaneFrames(span.Slice(position, payloadEnd - position), payloadEnd - HeaderSize);
-                ackEliciting |= _recordTail != recordStart;
+                // Every MESSAGE frame is ack-eliciting (docs/transport.md), unreliable ones too, and the
+                // receiver acknowledges them. Counting only frames with retransmission records made a
+                // packet of unreliable data neither in flight nor paced: it bypassed the congestion
+                // window, grew it never, and a large unreliable backlog left in a single burst.
+                int laneBytes = WriteLaneFrames(span.Slice(position, payloadEnd - position), payloadEnd - HeaderSize);
+                position += laneBytes;
+                ackEliciting |= laneBytes > 0;
             }
 
             if ((_pingPending || _probesPending > 0) && !ackEliciting && position < payloadEnd)

@@ -45,6 +45,9 @@ internal sealed class SessionHarness : IDisposable
 
     public TransportOptions Options { get; }
 
+    /// <summary>Runs after every step of simulated time: invariants that must hold at every instant go here.</summary>
+    public Action? AfterStep { get; set; }
+
     /// <summary>Simulated time since the harness was created.</summary>
     public TimeSpan Now => Time.GetUtcNow() - _start;
 
@@ -144,6 +147,7 @@ internal sealed class SessionHarness : IDisposable
 
         Time.Advance(step);
         Faults.ThrowIfAny();
+        AfterStep?.Invoke();
     }
 
     public void Dispose()
