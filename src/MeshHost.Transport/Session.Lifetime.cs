@@ -113,7 +113,12 @@ public sealed partial class Session : IRecoveryHandler
                 {
                     lane.OnLost(record.Sequence, record.Offset, record.Length);
                     _retransmissions++;
-                    if (lane.HasPendingData && !_laneBlockedOnCredit[record.Lane])
+
+                    // Even on a lane parked for credit: a retransmission needs none (its message took
+                    // credit when first sent), and the credit may only come back once the receiver
+                    // gets exactly this range. Parking it deadlocked the lane; WriteLaneFrames parks
+                    // the lane again once its retransmissions are out and new data finds no credit.
+                    if (lane.HasPendingData)
                     {
                         Activate(record.Lane);
                     }
