@@ -12,8 +12,9 @@ public sealed record TransportOptions
 
     /// <summary>
     /// Flow-control window: how many bytes of reliable messages a peer may have in flight towards
-    /// us beyond what we delivered. It bounds reassembly memory per session and must exceed
-    /// <see cref="MaxMessageSize"/> (default: that plus 1 MiB).
+    /// us beyond what we delivered. It bounds reassembly memory per session, must exceed
+    /// <see cref="MaxMessageSize"/> and must be at least 1 MiB, the credit a peer may use before our
+    /// first MAX_DATA reaches it (default: <see cref="MaxMessageSize"/> plus 1 MiB).
     /// </summary>
     public int ReceiveWindow { get; init; } = (16 * 1024 * 1024) + (1024 * 1024);
 
@@ -63,6 +64,13 @@ public sealed record TransportOptions
         if (ReceiveWindow <= MaxMessageSize)
         {
             throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), ReceiveWindow, "Must exceed MaxMessageSize, or the largest message could never be received.");
+        }
+
+        if (ReceiveWindow < Session.InitialCredit)
+        {
+            // The protocol lets a peer send this much before our first MAX_DATA arrives; a smaller
+            // window could not bound what it then makes us hold.
+            throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), ReceiveWindow, $"Must be at least {Session.InitialCredit} bytes, the credit a peer may use before our first MAX_DATA.");
         }
 
         if (SendBufferLimit < MaxMessageSize)
