@@ -48,6 +48,7 @@ public sealed partial class Session : ILaneReceiveContext
     internal void OnDataPacket(ReadOnlySpan<byte> datagram, SocketAddress source, byte[] scratch)
     {
         bool flush;
+        bool closed = false;
         lock (_lock)
         {
             if (_state != SessionState.Established)
@@ -85,6 +86,7 @@ public sealed partial class Session : ILaneReceiveContext
             {
                 CloseLocked(CloseCode.ProtocolViolation, outcome.Violation, byPeer: false, sendClose: true);
                 flush = false;
+                closed = true;
             }
             else
             {
@@ -116,6 +118,7 @@ public sealed partial class Session : ILaneReceiveContext
             {
                 CloseLocked(outcome.PeerClosed.Value.Code, outcome.PeerClosed.Value.Reason, byPeer: true, sendClose: false);
                 flush = false;
+                closed = true;
             }
 
             RearmTimer(now);
@@ -125,6 +128,14 @@ public sealed partial class Session : ILaneReceiveContext
         if (flush)
         {
             Flush();
+        }
+
+        if (closed)
+        {
+            // Like Close and the idle timeout: the endpoint forgets the session and tells the
+            // handler. Without this a session the peer closed (or that broke the protocol) stayed
+            // in the endpoint's table, counted against MaxSessions, and its handler never heard.
+            _endpoint.OnSessionClosed(this);
         }
     }
 
