@@ -363,8 +363,13 @@ public sealed partial class Session : ILaneReceiveContext
         _creditFreed += (long)bytes + CreditOverheadPerMessage;
         long limit = _creditFreed + _options.ReceiveWindow;
 
-        // Announce new credit once a quarter of the window has been consumed, not per message.
-        if (limit - _creditGranted >= _options.ReceiveWindow / 4)
+        // Announce new credit once a quarter of the window has been consumed, not per message; but
+        // sooner if what is left could not admit a message of the largest size. Without that, a
+        // sender that had used up to a quarter of the window waited for a MAX_DATA that only more
+        // deliveries would bring: with the defaults (16 MiB messages, 17 MiB window), a 16 MiB
+        // message sent after 7 MiB of others found 15 MiB of credit, and nothing was in flight.
+        long largestMessageCost = (long)_options.MaxMessageSize + CreditOverheadPerMessage;
+        if (limit > _creditGranted && (limit - _creditGranted >= _options.ReceiveWindow / 4 || _creditGranted - _creditFreed < largestMessageCost))
         {
             _creditGranted = limit;
             _maxDataPending = true;

@@ -88,8 +88,11 @@ public sealed partial class Session
         _pacer = new Pacer(rtt, congestion);
         _datagramSize = MinimumDatagramSize;
         _peerMaxData = InitialCredit;
-        _creditGranted = InitialCredit;
-        _maxDataPending = true; // tell the peer our real window at once
+        // Tell the peer our real window at once. (Granting only InitialCredit here, as before, left
+        // a first message of 1 MiB or more without credit for good: credit grows only as messages
+        // are delivered.) Validate guarantees the window is at least InitialCredit.
+        _creditGranted = _options.ReceiveWindow;
+        _maxDataPending = true;
 
         long now = _clock.NowMicroseconds;
         _lastReceiveTime = now;

@@ -126,6 +126,39 @@ public sealed class FlowControlTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_receive_window_without_room_for_the_largest_message_is_refused()
+    {
+        // Credit counts a message as its length plus 32 bytes, so a window only 16 bytes over
+        // MaxMessageSize could never admit a message of that size.
+        var options = new TransportOptions { MaxMessageSize = 2 * 1024 * 1024, ReceiveWindow = (2 * 1024 * 1024) + 16 };
+        using var harness = new SessionHarness();
+        ArgumentOutOfRangeException error = Assert.Throws<ArgumentOutOfRangeException>(() => harness.AddEndpoint(options));
+        Assert.Equal(nameof(TransportOptions.ReceiveWindow), error.ParamName);
+    }
+
+    [Theory]
+    [InlineData(new[] { 16 })]
+    [InlineData(new[] { 5, 2, 16 })]
+    [InlineData(new[] { 1, 1, 1, 16, 3, 16 })]
+    public void A_maximum_size_message_always_gets_its_credit(int[] mebibytes)
+    {
+        // The defaults: 16 MiB messages, a 17 MiB window. Each message is sent once the previous
+        // one arrived, so nothing else is in flight to bring a MAX_DATA.
+        using var harness = new SessionHarness(conditions: new LinkConditions { Latency = TimeSpan.FromMilliseconds(10) });
+        var (clientEndpoint, _) = harness.AddEndpoint();
+        var (serverEndpoint, serverHandler) = harness.AddEndpoint();
+        var (client, _) = harness.Connect(clientEndpoint, serverHandler, serverEndpoint);
+
+        for (int i = 0; i < mebibytes.Length; i++)
+        {
+            byte[] message = TestPayload.Create(0, DeliveryMethod.ReliableOrdered, (uint)i, mebibytes[i] * 1024 * 1024);
+            Assert.Equal(SendResult.Queued, client.TrySend(0, DeliveryMethod.ReliableOrdered, message));
+            harness.RunUntil(() => serverHandler.Messages.Count == i + 1, TimeSpan.FromSeconds(60));
+            Assert.True(message.AsSpan().SequenceEqual(serverHandler.Messages.Last().Data), $"Message {i} arrived altered.");
+        }
+    }
+
+    [Fact]
     public void The_receive_window_bounds_reassembly_from_the_first_message()
     {
         // The smallest window allowed: exactly the credit a sender assumes before our first MAX_DATA.
