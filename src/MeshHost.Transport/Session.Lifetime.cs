@@ -222,8 +222,16 @@ public sealed partial class Session : IRecoveryHandler
             return;
         }
 
-        long deadline = Math.Min(_sent.LossDetectionTimer(now), _received.AckDeadline);
-        deadline = Math.Min(deadline, _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds);
+        // An ACK or keepalive already overdue was attempted by the flush that runs with every
+        // rearm; if it is still pending, something only an event can lift blocks it (the
+        // amplification limit of an unvalidated path, a full congestion window): the next packet
+        // from the peer flushes again, and the loss timer and the pacer are armed below. Arming
+        // for an instant already past made the timer fire again at once, forever.
+        long ackDeadline = _received.AckDeadline;
+        long keepAliveDeadline = _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds;
+        long deadline = _sent.LossDetectionTimer(now);
+        deadline = ackDeadline > now ? Math.Min(deadline, ackDeadline) : deadline;
+        deadline = keepAliveDeadline > now ? Math.Min(deadline, keepAliveDeadline) : deadline;
         deadline = Math.Min(deadline, _lastReceiveTime + (long)_options.IdleTimeout.TotalMicroseconds);
         if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
         {

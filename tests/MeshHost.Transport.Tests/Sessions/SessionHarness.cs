@@ -20,8 +20,13 @@ internal sealed class SessionHarness : IDisposable
     /// <summary>Clock reads without the clock moving before a run is declared stuck in a zero-delay timer loop.</summary>
     private const int MaxStepsWithoutProgress = 100_000;
 
+    /// <summary>Wall-clock bound on one step: a timer that keeps re-arming itself for the same instant never returns from Advance.</summary>
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
+
     private readonly List<TransportEndpoint> _endpoints = [];
     private readonly DateTimeOffset _start;
+    private readonly Timer _watchdog;
+    private long _stepStarted; // Stopwatch timestamp while a step runs, 0 otherwise
 
     public SessionHarness(int seed = 1, TransportOptions? options = null, LinkConditions? conditions = null)
     {
@@ -34,6 +39,7 @@ internal sealed class SessionHarness : IDisposable
         }
 
         Options = options ?? new TransportOptions();
+        _watchdog = new Timer(static state => ((SessionHarness)state!).CheckStep(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     public ManualTimeProvider Time { get; }
@@ -145,16 +151,30 @@ internal sealed class SessionHarness : IDisposable
             step = due > now ? due - now : TimeSpan.Zero;
         }
 
+        Volatile.Write(ref _stepStarted, Stopwatch.GetTimestamp());
         Time.Advance(step);
+        Volatile.Write(ref _stepStarted, 0);
         Faults.ThrowIfAny();
         AfterStep?.Invoke();
     }
 
     public void Dispose()
     {
+        _watchdog.Dispose();
         foreach (TransportEndpoint endpoint in _endpoints)
         {
             endpoint.Dispose();
+        }
+    }
+
+    private void CheckStep()
+    {
+        long started = Volatile.Read(ref _stepStarted);
+        if (started != 0 && Stopwatch.GetElapsedTime(started) > StepTimeout)
+        {
+            // The test thread is stuck inside ManualTimeProvider.Advance and cannot be interrupted;
+            // ending the run with a message beats hanging it.
+            Environment.FailFast($"A step of simulated time at {Now} has not returned for {StepTimeout}: a timer keeps re-arming itself for the same instant.");
         }
     }
 

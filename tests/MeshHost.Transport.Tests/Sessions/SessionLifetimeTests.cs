@@ -75,6 +75,29 @@ public sealed class SessionLifetimeTests
         Assert.Single(serverHandler.Closed);
     }
 
+    [Fact]
+    public void A_bulk_transfer_cut_by_a_partition_ends_with_IdleTimeout()
+    {
+        // The congestion window is full when the link goes, so the keepalive that falls due between
+        // two backed-off probes cannot be sent; the session must wait for the probe timer (this once
+        // re-armed its timer for the same instant forever) and then close on the idle timeout.
+        var options = ShortTimers with { IdleTimeout = TimeSpan.FromSeconds(10) };
+        using var harness = new SessionHarness(options: options, conditions: TenMilliseconds with { BandwidthBytesPerSecond = 1_000_000, QueueLimitBytes = 64 * 1024 });
+        var (clientEndpoint, _) = harness.AddEndpoint();
+        var (serverEndpoint, serverHandler) = harness.AddEndpoint();
+        var (client, server) = harness.Connect(clientEndpoint, serverHandler, serverEndpoint);
+        Assert.Equal(SendResult.Queued, client.TrySend(0, DeliveryMethod.ReliableOrdered, new byte[8 * 1024 * 1024]));
+        harness.Run(TimeSpan.FromSeconds(1));
+
+        harness.Network.Partition(clientEndpoint.LocalEndPoint, serverEndpoint.LocalEndPoint);
+        TimeSpan partitioned = harness.Now;
+        harness.RunUntil(() => !client.IsOpen && !server.IsOpen, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(CloseCode.IdleTimeout, client.CloseReason!.Code);
+        Assert.Equal(CloseCode.IdleTimeout, server.CloseReason!.Code);
+        Assert.InRange(harness.Now - partitioned, options.IdleTimeout - TimeSpan.FromSeconds(1), options.IdleTimeout);
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.1)]
