@@ -14,6 +14,9 @@ public sealed partial class Session : ILaneSendContext
     // A flush sends at most this many packets per pass before it re-checks for new work.
     private const int MaxPacketsPerPass = 16;
 
+    // The smallest packet worth sending on an unvalidated path: room for an ACK and a PATH_CHALLENGE.
+    private const int MinimumUnvalidatedPacket = HeaderSize + 64 + PacketProtection.TagSize;
+
     private readonly int[] _activeLanes = new int[LaneCount];
     private readonly bool[] _laneActive = new bool[LaneCount];
     private int _activeFirst;
@@ -244,14 +247,28 @@ public sealed partial class Session : ILaneSendContext
         bool mayElicit = congestionAllows && pacerAllows && !_sent.IsFull;
         bool mtuProbe = mayElicit && ShouldSendMtuProbe();
         bool ackDue = _received.AckRequiredNow || now >= _received.AckDeadline;
-        if ((!mayElicit && !ackDue) || (!_pathValidated && _bytesSentOnPath + _datagramSize > 3 * _bytesReceivedOnPath))
+        if (!mayElicit && !ackDue)
         {
-            // Nothing may go, or the peer's new address has not answered our challenge yet and
-            // three times what it sent us is spent.
-            return 0;
+            return 0; // nothing may go
         }
 
         int capacity = mtuProbe ? _mtuProbeSize : _datagramSize;
+        if (!_pathValidated)
+        {
+            // The peer's new address has not answered our challenge yet: send at most three times
+            // what it sent us, so that an on-path attacker rewriting source addresses cannot turn
+            // us into an amplifier. Use whatever that budget allows (no MTU probe goes out on an
+            // unvalidated path): waiting until it covered a full-size datagram kept the ACK and the
+            // PATH_CHALLENGE itself from going out after a small packet, so the path never validated.
+            long budget = (3 * _bytesReceivedOnPath) - _bytesSentOnPath;
+            if (budget < MinimumUnvalidatedPacket)
+            {
+                return 0;
+            }
+
+            capacity = (int)Math.Min(capacity, budget);
+        }
+
         int payloadEnd = capacity - PacketProtection.TagSize;
         ulong packetNumber = _nextPacketNumber;
 
