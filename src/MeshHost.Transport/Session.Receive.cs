@@ -23,6 +23,7 @@ public sealed partial class Session : ILaneReceiveContext
     private long _creditGranted;
     private bool _maxDataPending;
     private long _unreliableBuffered;
+    private long _nextArrival; // stamps partial messages in the order they started arriving
 
     private bool _pathChallengePending;
     private ulong _pathChallenge;
@@ -380,6 +381,14 @@ public sealed partial class Session : ILaneReceiveContext
     {
         if (!flowControlled)
         {
+            // Evict incomplete Unreliable and Sequenced messages, oldest first, to make room (as
+            // docs/transport.md says). Refusing the newcomer instead, as before, let fragments lost
+            // for good fill the cap, after which no fragmented message outside flow control was
+            // ever delivered again on the session.
+            while (_unreliableBuffered + totalLength > _options.MaxUnreliableReassemblyBytes && EvictOldestDroppablePartial())
+            {
+            }
+
             if (_unreliableBuffered + totalLength > _options.MaxUnreliableReassemblyBytes)
             {
                 return null;
@@ -390,7 +399,39 @@ public sealed partial class Session : ILaneReceiveContext
 
         IncomingMessage message = _messagePool.Count > 0 ? _messagePool.Pop() : new IncomingMessage();
         message.Reset(totalLength, flowControlled);
+        message.Arrival = _nextArrival++;
         return message;
+    }
+
+    /// <summary>
+    /// Drops the partial message that started arriving first among the Unreliable and Sequenced
+    /// lanes; false when they hold none. ReliableSequenced partials are never chosen: their
+    /// fragments were acknowledged and would not be sent again.
+    /// </summary>
+    private bool EvictOldestDroppablePartial()
+    {
+        ReceiveLane? oldestLane = null;
+        long oldest = long.MaxValue;
+        foreach (ReceiveLane? lane in _receiveLanes)
+        {
+            if (lane is { Method: DeliveryMethod.Unreliable or DeliveryMethod.Sequenced, BufferedMessages: > 0 })
+            {
+                long arrival = lane.OldestPartialArrival;
+                if (arrival < oldest)
+                {
+                    oldest = arrival;
+                    oldestLane = lane;
+                }
+            }
+        }
+
+        if (oldestLane is null)
+        {
+            return false;
+        }
+
+        oldestLane.EvictPartialArrivedAt(oldest, this);
+        return true;
     }
 
     void ILaneReceiveContext.ReturnMessage(IncomingMessage message) => ReturnToPool(message);
