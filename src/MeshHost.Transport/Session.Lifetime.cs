@@ -145,10 +145,14 @@ public sealed partial class Session : IRecoveryHandler
                     lane.OnLost(record.Sequence, record.Offset, record.Length);
                     _retransmissions++;
 
-                    // Even a lane parked for want of credit: a retransmission needs none (its
-                    // message paid when first sent), and the receiver frees credit only once the
-                    // lost data arrives, so waiting for credit here would deadlock.
-                    Activate(record.Lane);
+                    // Even on a lane parked for credit: a retransmission needs none (its message took
+                    // credit when first sent), and the credit may only come back once the receiver
+                    // gets exactly this range. Parking it deadlocked the lane; WriteLaneFrames parks
+                    // the lane again once its retransmissions are out and new data finds no credit.
+                    if (lane.HasPendingData)
+                    {
+                        Activate(record.Lane);
+                    }
                 }
             }
             else if (record.Lane == FrameRecord.MaxDataLane)
@@ -249,18 +253,27 @@ public sealed partial class Session : IRecoveryHandler
             return;
         }
 
+        // An ACK or keepalive already overdue was attempted by the flush that runs with every
+        // rearm; if it is still pending, only an event can lift what blocks it (the 3x budget of an
+        // unvalidated path, a full congestion window): the next packet from the peer flushes again,
+        // and the loss timer covers the window. Arming for an instant already past would make the
+        // timer fire again at once, forever.
+        long ackDeadline = _received.AckDeadline;
+        long keepAliveDeadline = _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds;
         long deadline = Math.Min(_sent.LossDetectionTimer(now), _lastReceiveTime + (long)_options.IdleTimeout.TotalMicroseconds);
-        if (!IsAmplificationLimited)
+        if (ackDeadline > now)
         {
-            // While the 3x budget of an unvalidated path is spent, a due ACK, keepalive or paced
-            // packet cannot go, so its deadline stays in the past: arming for it would fire the
-            // timer again at once, forever. The next datagram from the peer re-arms and flushes.
-            deadline = Math.Min(deadline, _received.AckDeadline);
-            deadline = Math.Min(deadline, _lastSendTime + (long)_options.KeepAliveInterval.TotalMicroseconds);
-            if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
-            {
-                deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
-            }
+            deadline = Math.Min(deadline, ackDeadline);
+        }
+
+        if (keepAliveDeadline > now)
+        {
+            deadline = Math.Min(deadline, keepAliveDeadline);
+        }
+
+        if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
+        {
+            deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
         }
 
         // Deadlines mostly move later (every send pushes the probe timeout out), and changing the

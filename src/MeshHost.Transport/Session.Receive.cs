@@ -23,6 +23,7 @@ public sealed partial class Session : ILaneReceiveContext
     private long _creditGranted;
     private bool _maxDataPending;
     private long _unreliableBuffered;
+    private long _nextArrival; // stamps partial messages in the order they started arriving
 
     private bool _pathChallengePending;
     private ulong _pathChallenge;
@@ -83,7 +84,7 @@ public sealed partial class Session : ILaneReceiveContext
             FrameOutcome outcome = ProcessFrames(scratch, payloadLength, now);
             if (outcome.Violation is not null)
             {
-                CloseLocked(CloseCode.ProtocolViolation, outcome.Violation, byPeer: false, sendClose: true);
+                CloseLocked(outcome.ViolationCode, outcome.Violation, byPeer: false, sendClose: true);
                 flush = false;
                 closed = true;
             }
@@ -136,11 +137,19 @@ public sealed partial class Session : ILaneReceiveContext
         {
             Flush();
         }
+
+        if (closed)
+        {
+            // Like Close and the idle timeout: the endpoint forgets the session and tells the
+            // handler. Without this a session the peer closed (or that broke the protocol) stayed
+            // in the endpoint's table, counted against MaxSessions, and its handler never heard.
+            _endpoint.OnSessionClosed(this);
+        }
     }
 
     private FrameOutcome ProcessFrames(byte[] plaintext, int length, long now)
     {
-        var outcome = default(FrameOutcome);
+        var outcome = new FrameOutcome(AckEliciting: false, Violation: null, PeerClosed: null);
         int position = 0;
         Span<AckRange> ranges = stackalloc AckRange[MaxAckRanges];
         while (position < length)
@@ -160,7 +169,11 @@ public sealed partial class Session : ILaneReceiveContext
                 LaneViolation violation = lane.OnFrame(header, plaintext, position + headerSize, this);
                 if (violation != LaneViolation.None)
                 {
-                    return outcome with { Violation = $"lane violation: {violation}" };
+                    return outcome with
+                    {
+                        Violation = $"lane violation: {violation}",
+                        ViolationCode = violation == LaneViolation.FlowControl ? CloseCode.FlowControlViolation : CloseCode.ProtocolViolation,
+                    };
                 }
 
                 position += headerSize + header.Length;
@@ -362,8 +375,13 @@ public sealed partial class Session : ILaneReceiveContext
         _creditFreed += (long)bytes + CreditOverheadPerMessage;
         long limit = _creditFreed + _options.ReceiveWindow;
 
-        // Announce new credit once a quarter of the window has been consumed, not per message.
-        if (limit - _creditGranted >= _options.ReceiveWindow / 4)
+        // Announce new credit once a quarter of the window has been consumed, not per message; but
+        // sooner if what is left could not admit a message of the largest size. Without that, a
+        // sender that had used up to a quarter of the window waited for a MAX_DATA that only more
+        // deliveries would bring: with the defaults (16 MiB messages, 17 MiB window), a 16 MiB
+        // message sent after 7 MiB of others found 15 MiB of credit, and nothing was in flight.
+        long largestMessageCost = (long)_options.MaxMessageSize + CreditOverheadPerMessage;
+        if (limit > _creditGranted && (limit - _creditGranted >= _options.ReceiveWindow / 4 || _creditGranted - _creditFreed < largestMessageCost))
         {
             _creditGranted = limit;
             _maxDataPending = true;
@@ -374,6 +392,14 @@ public sealed partial class Session : ILaneReceiveContext
     {
         if (!flowControlled)
         {
+            // Evict incomplete Unreliable and Sequenced messages, oldest first, to make room (as
+            // docs/transport.md says). Refusing the newcomer instead, as before, let fragments lost
+            // for good fill the cap, after which no fragmented message outside flow control was
+            // ever delivered again on the session.
+            while (_unreliableBuffered + totalLength > _options.MaxUnreliableReassemblyBytes && EvictOldestDroppablePartial())
+            {
+            }
+
             if (_unreliableBuffered + totalLength > _options.MaxUnreliableReassemblyBytes)
             {
                 return null;
@@ -384,7 +410,39 @@ public sealed partial class Session : ILaneReceiveContext
 
         IncomingMessage message = _messagePool.Count > 0 ? _messagePool.Pop() : new IncomingMessage();
         message.Reset(totalLength, flowControlled);
+        message.Arrival = _nextArrival++;
         return message;
+    }
+
+    /// <summary>
+    /// Drops the partial message that started arriving first among the Unreliable and Sequenced
+    /// lanes; false when they hold none. ReliableSequenced partials are never chosen: their
+    /// fragments were acknowledged and would not be sent again.
+    /// </summary>
+    private bool EvictOldestDroppablePartial()
+    {
+        ReceiveLane? oldestLane = null;
+        long oldest = long.MaxValue;
+        foreach (ReceiveLane? lane in _receiveLanes)
+        {
+            if (lane is { Method: DeliveryMethod.Unreliable or DeliveryMethod.Sequenced, BufferedMessages: > 0 })
+            {
+                long arrival = lane.OldestPartialArrival;
+                if (arrival < oldest)
+                {
+                    oldest = arrival;
+                    oldestLane = lane;
+                }
+            }
+        }
+
+        if (oldestLane is null)
+        {
+            return false;
+        }
+
+        oldestLane.EvictPartialArrivedAt(oldest, this);
+        return true;
     }
 
     void ILaneReceiveContext.ReturnMessage(IncomingMessage message) => ReturnToPool(message);
@@ -407,5 +465,8 @@ public sealed partial class Session : ILaneReceiveContext
 
     private readonly record struct Delivery(byte Channel, DeliveryMethod Method, byte[] Buffer, int Offset, int Length, IncomingMessage? Owned);
 
-    private record struct FrameOutcome(bool AckEliciting, string? Violation, (CloseCode Code, string Reason)? PeerClosed);
+    private record struct FrameOutcome(bool AckEliciting, string? Violation, (CloseCode Code, string Reason)? PeerClosed)
+    {
+        public CloseCode ViolationCode { get; init; } = CloseCode.ProtocolViolation;
+    }
 }

@@ -14,6 +14,9 @@ public sealed partial class Session : ILaneSendContext
     // A flush sends at most this many packets per pass before it re-checks for new work.
     private const int MaxPacketsPerPass = 16;
 
+    // The smallest packet worth sending on an unvalidated path: room for an ACK and a PATH_CHALLENGE.
+    private const int MinimumUnvalidatedPacket = HeaderSize + 64 + PacketProtection.TagSize;
+
     private readonly int[] _activeLanes = new int[LaneCount];
     private readonly bool[] _laneActive = new bool[LaneCount];
     private int _activeFirst;
@@ -250,21 +253,26 @@ public sealed partial class Session : ILaneSendContext
         bool mayElicit = congestionAllows && pacerAllows && !_sent.IsFull;
         bool mtuProbe = mayElicit && ShouldSendMtuProbe();
         bool ackDue = _received.AckRequiredNow || now >= _received.AckDeadline;
-        if ((!mayElicit && !ackDue) || IsAmplificationLimited)
+        if (!mayElicit && !ackDue)
         {
-            // Nothing may go, or the peer's new address has not answered our challenge yet and
-            // three times what it sent us is spent.
-            return 0;
+            return 0; // nothing may go
         }
 
         int capacity = mtuProbe ? _mtuProbeSize : _datagramSize;
         if (!_pathValidated)
         {
-            // Size the packet to what is left of the 3x budget rather than wait for a full-size
-            // packet to fit: the budget after a small packet from the new address (an ACK, a
-            // keepalive) is far below a discovered MTU (up to 65,507 bytes), and without a packet
-            // of our own the PATH_CHALLENGE that would validate the path never goes out.
-            capacity = (int)Math.Min(capacity, (3 * _bytesReceivedOnPath) - _bytesSentOnPath);
+            // The peer's new address has not answered our challenge yet: send at most three times
+            // what it sent us, so that an on-path attacker rewriting source addresses cannot turn
+            // us into an amplifier. Use whatever that budget allows (no MTU probe goes out on an
+            // unvalidated path): waiting until it covered a full-size datagram kept the ACK and the
+            // PATH_CHALLENGE itself from going out after a small packet, so the path never validated.
+            long budget = (3 * _bytesReceivedOnPath) - _bytesSentOnPath;
+            if (budget < MinimumUnvalidatedPacket)
+            {
+                return 0;
+            }
+
+            capacity = (int)Math.Min(capacity, budget);
         }
 
         int payloadEnd = capacity - PacketProtection.TagSize;
@@ -326,13 +334,14 @@ public sealed partial class Session : ILaneSendContext
             }
             else
             {
-                // "Empty" means as empty as this packet is now, after the ACK and control frames. With
-                // the capacity of a packet without them, a lost frame that fits a bare packet was
-                // never split into this one, always deferred "to the next packet"; the packet then
-                // held only an ACK that was not due and was dropped, and the next one began with the
-                // same ACK: retransmissions stalled until a keepalive PING carried the ACK away (15 s).
-                position += WriteLaneFrames(span.Slice(position, payloadEnd - position), payloadEnd - position);
-                ackEliciting |= _recordTail != recordStart;
+                // "Empty" means as empty as this packet is now, after the ACK and control frames: with
+                // the capacity of a bare packet, a lost frame that fits one was always deferred "to
+                // the next packet", which began with the same ACK, and retransmissions stalled.
+                // Every MESSAGE frame is ack-eliciting, unreliable ones too: counting only frames
+                // with retransmission records let unreliable data bypass congestion control.
+                int laneBytes = WriteLaneFrames(span.Slice(position, payloadEnd - position), payloadEnd - position);
+                position += laneBytes;
+                ackEliciting |= laneBytes > 0;
             }
 
             if ((_pingPending || _probesPending > 0) && !ackEliciting && position < payloadEnd)
@@ -348,7 +357,13 @@ public sealed partial class Session : ILaneSendContext
             }
         }
 
-        if (position == HeaderSize || (!ackEliciting && position - HeaderSize == ackLength && !ackDue))
+        // A lane whose next frame fits an empty packet but not what the ACK left of this one waits
+        // for a fresh packet (SendLane.WriteChunk). Dropping this packet would leave the ACK
+        // pending, so every later packet would start with it too and the frame would never fit:
+        // with nothing in flight and no ACK due, the session stalled until the next keepalive.
+        // Send the ACK now instead; the next packet has the room.
+        bool laneWaitsForRoom = mayElicit && ackLength > 0 && _activeCount > 0;
+        if (position == HeaderSize || (!ackEliciting && position - HeaderSize == ackLength && !ackDue && !laneWaitsForRoom))
         {
             // Nothing to send, or only an acknowledgement that can still wait.
             _recordTail = recordStart;
@@ -401,15 +416,6 @@ public sealed partial class Session : ILaneSendContext
     }
 
     /// <summary>The smallest packet worth building: header, a PATH_CHALLENGE (or an ACK) and the tag.</summary>
-    private const int MinimumUsefulPacket = HeaderSize + 9 + PacketProtection.TagSize;
-
-    /// <summary>
-    /// Whether nothing may be sent until the peer's new, unvalidated address sends more: three
-    /// times what it sent us, minus what we sent it, leaves no room for even a small packet.
-    /// </summary>
-    private bool IsAmplificationLimited =>
-        !_pathValidated && (3 * _bytesReceivedOnPath) - _bytesSentOnPath < MinimumUsefulPacket;
-
     private int WriteLaneFrames(Span<byte> space, int emptyPacketCapacity)
     {
         int written = 0;

@@ -88,13 +88,11 @@ public sealed partial class Session
         _pacer = new Pacer(rtt, congestion);
         _datagramSize = MinimumDatagramSize;
         _peerMaxData = InitialCredit;
-
-        // Grant the real window at once (never less than the initial credit the peer may already
-        // be using). Granting only InitialCredit, and more only as messages are delivered, meant
-        // that a first reliable message over 1 MiB never started: its sender waited for credit
-        // that the receiver would grant only after delivering something.
-        _creditGranted = Math.Max(InitialCredit, _options.ReceiveWindow);
-        _maxDataPending = true; // tell the peer our real window at once
+        // Tell the peer our real window at once. (Granting only InitialCredit here, as before, left
+        // a first message of 1 MiB or more without credit for good: credit grows only as messages
+        // are delivered.) Validate guarantees the window is at least InitialCredit.
+        _creditGranted = _options.ReceiveWindow;
+        _maxDataPending = true;
 
         long now = _clock.NowMicroseconds;
         _lastReceiveTime = now;
@@ -141,6 +139,48 @@ public sealed partial class Session
 
     /// <summary>Whether the session can still send and receive.</summary>
     public bool IsOpen => Volatile.Read(ref _closeReason) is null;
+
+    /// <summary>Bytes the send lanes hold, queued or unacknowledged: what <see cref="TransportOptions.SendBufferLimit"/> bounds.</summary>
+    internal long BufferedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bufferedBytes;
+            }
+        }
+    }
+
+    /// <summary>Bytes of messages the receive lanes hold for reassembly or ordering, reliable or not.</summary>
+    internal long ReassemblyBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long total = 0;
+                foreach (ReceiveLane? lane in _receiveLanes)
+                {
+                    total += lane?.BufferedBytes ?? 0;
+                }
+
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Whether a <see cref="SendAsync"/> caller is parked until the send buffer has room.</summary>
+    internal bool HasSendWaiter
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _spaceAvailable is not null;
+            }
+        }
+    }
 
     internal ConnectionId LocalCid { get; }
 

@@ -12,8 +12,9 @@ public sealed record TransportOptions
 
     /// <summary>
     /// Flow-control window: how many bytes of reliable messages a peer may have in flight towards
-    /// us beyond what we delivered. It bounds reassembly memory per session and must exceed
-    /// <see cref="MaxMessageSize"/> (default: that plus 1 MiB).
+    /// us beyond what we delivered. It bounds reassembly memory per session, must be at least
+    /// <see cref="MaxMessageSize"/> + 32 (credit counts 32 bytes per message) and at least 1 MiB, the credit a peer may use before our
+    /// first MAX_DATA reaches it (default: <see cref="MaxMessageSize"/> plus 1 MiB).
     /// </summary>
     public int ReceiveWindow { get; init; } = (16 * 1024 * 1024) + (1024 * 1024);
 
@@ -60,9 +61,17 @@ public sealed record TransportOptions
             throw new ArgumentOutOfRangeException(nameof(MaxMessageSize), MaxMessageSize, "Must be positive.");
         }
 
-        if (ReceiveWindow <= MaxMessageSize)
+        if (ReceiveWindow < (long)MaxMessageSize + Session.CreditOverheadPerMessage)
         {
-            throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), ReceiveWindow, "Must exceed MaxMessageSize, or the largest message could never be received.");
+            // Credit counts a message as its length plus the per-message overhead.
+            throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), ReceiveWindow, $"Must be at least MaxMessageSize + {Session.CreditOverheadPerMessage}, or the largest message could never be received.");
+        }
+
+        if (ReceiveWindow < Session.InitialCredit)
+        {
+            // The protocol lets a peer send this much before our first MAX_DATA arrives; a smaller
+            // window could not bound what it then makes us hold.
+            throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), ReceiveWindow, $"Must be at least {Session.InitialCredit} bytes, the credit a peer may use before our first MAX_DATA.");
         }
 
         if (SendBufferLimit < MaxMessageSize)

@@ -20,6 +20,9 @@ internal sealed class IncomingMessage
     /// <summary>Whether it counts against flow-control credit (rather than the session's cap for other data).</summary>
     public bool FlowControlled { get; private set; }
 
+    /// <summary>When it started arriving, as a session-wide counter: the order of eviction.</summary>
+    public long Arrival { get; set; }
+
     public bool IsComplete => TotalLength == 0 || (_received.Count == 1 && _received[0].Start == 0 && _received[0].End >= (ulong)TotalLength);
 
     public void Reset(int totalLength, bool flowControlled)

@@ -68,6 +68,21 @@ internal sealed class ReceiveLane
     /// <summary>Messages held partly reassembled or out of order.</summary>
     public int BufferedMessages => _partials.Count;
 
+    /// <summary>Bytes of the messages held partly reassembled or out of order (their full lengths).</summary>
+    public long BufferedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (IncomingMessage message in _partials.Values)
+            {
+                total += message.TotalLength;
+            }
+
+            return total;
+        }
+    }
+
     public LaneViolation OnFrame(in MessageFrameHeader frame, byte[] packet, int dataOffset, ILaneReceiveContext context) => Method switch
     {
         DeliveryMethod.ReliableOrdered => OnOrdered(frame, packet, dataOffset, context),
@@ -75,6 +90,36 @@ internal sealed class ReceiveLane
         DeliveryMethod.Unreliable => OnUnreliable(frame, packet, dataOffset, context),
         _ => OnSequenced(frame, packet, dataOffset, context),
     };
+
+    /// <summary>The <see cref="IncomingMessage.Arrival"/> of the earliest message held, or <see cref="long.MaxValue"/>.</summary>
+    public long OldestPartialArrival
+    {
+        get
+        {
+            long oldest = long.MaxValue;
+            foreach (IncomingMessage message in _partials.Values)
+            {
+                oldest = Math.Min(oldest, message.Arrival);
+            }
+
+            return oldest;
+        }
+    }
+
+    /// <summary>Drops the held message with this <see cref="IncomingMessage.Arrival"/> (the session makes room).</summary>
+    public void EvictPartialArrivedAt(long arrival, ILaneReceiveContext context)
+    {
+        foreach (KeyValuePair<ulong, IncomingMessage> pair in _partials)
+        {
+            if (pair.Value.Arrival == arrival)
+            {
+                _partials.Remove(pair.Key);
+                context.ReturnMessage(pair.Value);
+                context.CountDropped();
+                return;
+            }
+        }
+    }
 
     /// <summary>Returns every buffer the lane holds (the session is closing).</summary>
     public void Release(ILaneReceiveContext context)

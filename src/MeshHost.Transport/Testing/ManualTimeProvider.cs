@@ -56,6 +56,21 @@ public sealed class ManualTimeProvider : TimeProvider
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     /// <summary>
+    /// When the earliest armed timer falls due, or null when none is armed. Lets a test jump from
+    /// event to event instead of stepping through idle time.
+    /// </summary>
+    internal DateTimeOffset? NextDue
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _armed.Count == 0 ? null : _armed.Min!.Due;
+            }
+        }
+    }
+
+    /// <summary>
     /// Moves the clock forward by <paramref name="delta"/>, firing every timer that falls due on
     /// the way, each at its due time (see the class remarks). <see cref="TimeSpan.Zero"/> fires
     /// the timers that are due now, such as those just created with a zero due time.

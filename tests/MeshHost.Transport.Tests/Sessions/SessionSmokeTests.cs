@@ -39,4 +39,23 @@ public sealed class SessionSmokeTests
         Assert.Equal(method, message.Method);
         Assert.Equal("hello"u8.ToArray(), message.Data);
     }
+
+    [Theory]
+    [InlineData(DeliveryMethod.Unreliable)]
+    [InlineData(DeliveryMethod.ReliableOrdered)]
+    public void The_responder_sends_right_after_the_handshake(DeliveryMethod method)
+    {
+        // The responder starts path MTU discovery at once; its first probe once broke its flush for good.
+        using var harness = new SessionHarness();
+        var (client, clientHandler) = harness.AddEndpoint();
+        var (server, serverHandler) = harness.AddEndpoint();
+        var (_, serverSession) = harness.Connect(client, serverHandler, server);
+
+        Assert.Equal(SendResult.Queued, serverSession.TrySend(9, method, "from the responder"u8));
+        harness.RunUntil(() => !clientHandler.Messages.IsEmpty, TimeSpan.FromSeconds(1));
+
+        ReceivedMessage message = Assert.Single(clientHandler.Messages);
+        Assert.Equal(9, message.Channel);
+        Assert.Equal("from the responder"u8.ToArray(), message.Data);
+    }
 }
