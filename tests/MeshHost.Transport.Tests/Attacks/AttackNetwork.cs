@@ -31,7 +31,7 @@ internal sealed class AttackNetwork : IDisposable
 
     public AttackNode AddNode(TransportOptions? options = null, IPEndPoint? address = null)
     {
-        var handler = new RecordingHandler();
+        var handler = new RecordingHandler(() => Time.GetUtcNow() - ManualTimeProvider.DefaultStart);
         var socket = new InterceptingSocket(Network.CreateSocket(address));
         var identity = NodeIdentity.Generate();
         var endpoint = new TransportEndpoint(identity, socket, handler, options, Time);
