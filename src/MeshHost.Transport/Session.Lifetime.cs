@@ -19,6 +19,11 @@ public sealed partial class Session : IRecoveryHandler
     private int _mtuHigh;  // smallest size known (or assumed) not to work
     private bool _mtuProbeInFlight;
     private bool _mtuSearchDone;
+    private long _mtuSearchDoneAt;
+    private int _mtuMaximum; // one more than the largest size the socket and the options allow
+
+    // How long a finished MTU search rests before it probes above what works again (µs).
+    private const long MtuRaiseInterval = 10L * 60 * 1_000_000;
 
     /// <summary>Internal state for diagnosing a stuck session in tests and benchmarks.</summary>
     internal string DebugState()
@@ -159,6 +164,10 @@ public sealed partial class Session : IRecoveryHandler
             {
                 _maxDataPending = true; // the newest value goes out again
             }
+            else if (record.Lane == FrameRecord.PathChallengeLane && !_pathValidated)
+            {
+                _pathChallengePending = true; // the path stays unvalidated until a challenge is answered
+            }
             else if (record.Lane == FrameRecord.MtuProbeLane)
             {
                 OnMtuProbeResult(record.Length, success: false);
@@ -197,12 +206,21 @@ public sealed partial class Session : IRecoveryHandler
     private void InitializeMtuDiscovery(int socketMaximum)
     {
         _mtuLow = _datagramSize;
-        _mtuHigh = Math.Min(_options.MaxDatagramSize, socketMaximum) + 1;
+        _mtuMaximum = Math.Min(_options.MaxDatagramSize, socketMaximum) + 1;
+        _mtuHigh = _mtuMaximum;
         _mtuSearchDone = !_options.EnableMtuDiscovery || _mtuHigh - _mtuLow <= 1;
     }
 
-    private bool ShouldSendMtuProbe()
+    private bool ShouldSendMtuProbe(long now)
     {
+        if (_mtuSearchDone && _options.EnableMtuDiscovery && _mtuHigh < _mtuMaximum && now - _mtuSearchDoneAt >= MtuRaiseInterval)
+        {
+            // One lost probe lowered the ceiling; the path may carry more after all (or has changed).
+            // Search above what works again from time to time (RFC 8899's raise timer).
+            _mtuHigh = _mtuMaximum;
+            _mtuSearchDone = false;
+        }
+
         if (_mtuSearchDone || _mtuProbeInFlight || !_handshakeConfirmed || !_pathValidated)
         {
             return false;
@@ -212,6 +230,7 @@ public sealed partial class Session : IRecoveryHandler
         if (_mtuHigh - _mtuLow <= Math.Max(32, _mtuLow / 100))
         {
             _mtuSearchDone = true;
+            _mtuSearchDoneAt = now;
             return false;
         }
 

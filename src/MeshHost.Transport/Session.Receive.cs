@@ -11,7 +11,9 @@ namespace MeshHost.Transport;
 
 public sealed partial class Session : ILaneReceiveContext
 {
-    private const int MaxPooledMessages = 64;
+    // Reassembly objects kept for reuse (each ~300 bytes): enough that moderate loss, which holds
+    // messages out of order, reuses them instead of allocating.
+    private const int MaxPooledMessages = 256;
     private const int MaxAckRanges = 64;
 
     private readonly Stack<IncomingMessage> _messagePool = new();

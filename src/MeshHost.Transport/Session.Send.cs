@@ -220,6 +220,11 @@ public sealed partial class Session : ILaneSendContext
                     count++;
                 }
 
+                // RFC 9002 §7.8: a sender that ran out of data before it filled the window must not
+                // grow the window on the acknowledgements of what it did send.
+                ICongestionController congestion = _sent.CongestionController;
+                congestion.IsApplicationLimited = _activeCount == 0 && congestion.BytesInFlight < congestion.CongestionWindow;
+
                 if (count > 0)
                 {
                     _lastSendTime = now;
@@ -251,7 +256,9 @@ public sealed partial class Session : ILaneSendContext
         bool congestionAllows = _probesPending > 0 || _sent.CongestionController.CanSend(_datagramSize);
         bool pacerAllows = _probesPending > 0 || _pacer.CanSendNow(now, _datagramSize);
         bool mayElicit = congestionAllows && pacerAllows && !_sent.IsFull;
-        bool mtuProbe = mayElicit && ShouldSendMtuProbe();
+        // A probe may exceed the window: one packet, once per probe round trip, and the search ends
+        // after about 16 of them (known cost: the first one can delay a reply by a round trip).
+        bool mtuProbe = mayElicit && ShouldSendMtuProbe(now);
         bool ackDue = _received.AckRequiredNow || now >= _received.AckDeadline;
         if (!mayElicit && !ackDue)
         {
@@ -312,6 +319,7 @@ public sealed partial class Session : ILaneSendContext
                 span[position++] = FrameType.PathChallenge;
                 BinaryPrimitives.WriteUInt64BigEndian(span.Slice(position), _pathChallenge);
                 position += 8;
+                AddRecord(FrameRecord.PathChallenge);
                 _pathChallengePending = false;
                 ackEliciting = true;
             }
@@ -526,10 +534,13 @@ public sealed partial class Session : ILaneSendContext
     {
         public const int MaxDataLane = -1;
         public const int MtuProbeLane = -2;
+        public const int PathChallengeLane = -3;
 
         public static FrameRecord MaxData => new(MaxDataLane, 0, 0, 0);
 
         public static FrameRecord MtuProbe(int size) => new(MtuProbeLane, 0, 0, size);
+
+        public static FrameRecord PathChallenge => new(PathChallengeLane, 0, 0, 0);
     }
 }
 

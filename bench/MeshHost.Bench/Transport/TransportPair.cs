@@ -59,15 +59,22 @@ internal sealed class TransportPair : IDisposable
     }
 
     /// <summary>Messages per second delivered at the server while the client sends as fast as the session accepts.</summary>
-    public (double MessagesPerSecond, double BytesPerSecond) Throughput(DeliveryMethod method, int size, int batch, TimeSpan duration)
+    public (double MessagesPerSecond, double BytesPerSecond) Throughput(DeliveryMethod method, int size, int batch, TimeSpan duration) =>
+        Throughput(method, size, batch, duration, out _);
+
+    /// <summary>As <see cref="Throughput(DeliveryMethod, int, int, TimeSpan)"/>, also giving the bytes allocated per delivered message by the whole process (every thread, both endpoints).</summary>
+    public (double MessagesPerSecond, double BytesPerSecond) Throughput(DeliveryMethod method, int size, int batch, TimeSpan duration, out double allocatedPerMessage)
     {
         byte[] payload = new byte[size];
         Pump(method, payload, batch, TimeSpan.FromMilliseconds(500));
         long startMessages = ServerHandler.Messages;
         long startBytes = ServerHandler.Bytes;
+        long startAllocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         Pump(method, payload, batch, duration);
         double seconds = clock.Elapsed.TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - startAllocated;
+        allocatedPerMessage = ServerHandler.Messages > startMessages ? (double)allocated / (ServerHandler.Messages - startMessages) : 0;
         if (ServerHandler.Messages == startMessages)
         {
             throw new InvalidOperationException(
