@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using MeshHost.Transport.Network;
 using MeshHost.Transport.Frames;
 using MeshHost.Transport.Lanes;
 using MeshHost.Transport.Recovery;
@@ -307,8 +308,8 @@ public sealed partial class Session : ILaneReceiveContext
         // the peer moved, typically a NAT rebinding. Follow it, but send at most three times what
         // the new path sent us until it answers a challenge: an on-path attacker that rewrites
         // source addresses must not turn us into an amplifier.
-        _remoteAddress = Copy(source);
-        _remoteEndPoint = ToEndPoint(source);
+        _remoteAddress = SocketAddressLayout.Copy(source);
+        _remoteEndPoint = SocketAddressLayout.ToEndPoint(source);
         _pathValidated = false;
         _bytesReceivedOnPath = 0;
         _bytesSentOnPath = 0;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MeshHost.Transport.Network;
 using MeshHost.Transport.Lanes;
 using MeshHost.Transport.Recovery;
 using MeshHost.Transport.Security;
@@ -75,8 +76,8 @@ public sealed partial class Session
         RemoteId = remoteId;
         RemotePublicKey = remotePublicKey;
         ObservedAddress = observedAddress;
-        _remoteAddress = Copy(remoteAddress);
-        _remoteEndPoint = ToEndPoint(remoteAddress);
+        _remoteAddress = SocketAddressLayout.Copy(remoteAddress);
+        _remoteEndPoint = SocketAddressLayout.ToEndPoint(remoteAddress);
         _finishDatagram = initiatorFinish;
         _handshakeConfirmed = !isInitiator;
 
@@ -188,21 +189,6 @@ public sealed partial class Session
 
     /// <inheritdoc/>
     public override string ToString() => $"Session({RemoteId.ToShortString()} at {_remoteEndPoint})";
-
-    private static SocketAddress Copy(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span.Slice(0, address.Size).CopyTo(copy.Buffer.Span);
-        return copy;
-    }
-
-    private static IPEndPoint ToEndPoint(SocketAddress address)
-    {
-        IPEndPoint template = address.Family == AddressFamily.InterNetworkV6
-            ? new IPEndPoint(IPAddress.IPv6Any, 0)
-            : new IPEndPoint(IPAddress.Any, 0);
-        return (IPEndPoint)template.Create(address);
-    }
 
     private enum SessionState
     {

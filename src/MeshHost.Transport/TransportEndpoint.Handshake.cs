@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MeshHost.Transport.Network;
 using MeshHost.Transport.Security;
 
 namespace MeshHost.Transport;
@@ -64,16 +65,16 @@ public sealed partial class TransportEndpoint
             HandshakeResponder responder;
             try
             {
-                responder = HandshakeResponder.Create(Identity, initial, ConnectionId.NewRandom(), ToEndPoint(source));
+                responder = HandshakeResponder.Create(Identity, initial, ConnectionId.NewRandom(), SocketAddressLayout.ToEndPoint(source));
             }
             catch (HandshakeException ex)
             {
                 _counters.HandshakeFailures++;
-                TransportLog.HandshakeRejected(Logger, ToEndPoint(source), ex.Failure.ToString());
+                TransportLog.HandshakeRejected(Logger, SocketAddressLayout.ToEndPoint(source), ex.Failure.ToString());
                 return;
             }
 
-            var accept = new PendingAccept(responder, CopyAddress(source), Clock.NowMicroseconds, validated)
+            var accept = new PendingAccept(responder, SocketAddressLayout.Copy(source), Clock.NowMicroseconds, validated)
             {
                 BytesReceived = datagram.Length,
             };
@@ -235,7 +236,7 @@ public sealed partial class TransportEndpoint
         catch (HandshakeException ex)
         {
             _counters.HandshakeFailures++;
-            TransportLog.HandshakeRejected(Logger, ToEndPoint(source), ex.Failure.ToString());
+            TransportLog.HandshakeRejected(Logger, SocketAddressLayout.ToEndPoint(source), ex.Failure.ToString());
             return;
         }
 
@@ -299,13 +300,6 @@ public sealed partial class TransportEndpoint
     internal void SendHandshakeDatagram(ReadOnlySpan<byte> datagram, SocketAddress destination) => Socket.Send(datagram, destination);
 
     internal void OnConnectFinished(PendingConnect connect) => RemoveConnect(connect);
-
-    private static SocketAddress CopyAddress(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span.Slice(0, address.Size).CopyTo(copy.Buffer.Span);
-        return copy;
-    }
 
     /// <summary>A handshake this node answered, waiting for the initiator's finish.</summary>
     private sealed class PendingAccept(HandshakeResponder responder, SocketAddress address, long createdAt, bool validated)

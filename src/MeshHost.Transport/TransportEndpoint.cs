@@ -259,14 +259,6 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
             ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port).Serialize()
             : endPoint.Serialize();
 
-    internal static IPEndPoint ToEndPoint(SocketAddress address)
-    {
-        IPEndPoint template = address.Family == AddressFamily.InterNetworkV6
-            ? new IPEndPoint(IPAddress.IPv6Any, 0)
-            : new IPEndPoint(IPAddress.Any, 0);
-        return (IPEndPoint)template.Create(address);
-    }
-
     private void OnData(ReadOnlySpan<byte> datagram, SocketAddress source)
     {
         if (datagram.Length < Session.HeaderSize)
@@ -293,7 +285,7 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
         _counters.UnconnectedReceived++;
         try
         {
-            Handler.OnUnconnectedDatagram(payload, ToEndPoint(source));
+            Handler.OnUnconnectedDatagram(payload, SocketAddressLayout.ToEndPoint(source));
         }
         catch (Exception ex)
         {

@@ -19,6 +19,23 @@ internal static class SocketAddressLayout
     private const int IPv4Size = 16;
     private const int IPv6Size = 28;
 
+    /// <summary>A copy of <paramref name="address"/> to keep (the socket reuses the one it passes).</summary>
+    public static SocketAddress Copy(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span.Slice(0, address.Size).CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+
+    /// <summary>The address as an <see cref="IPEndPoint"/> (allocates: for the rare paths that need one).</summary>
+    public static IPEndPoint ToEndPoint(SocketAddress address)
+    {
+        IPEndPoint template = address.Family == AddressFamily.InterNetworkV6
+            ? new IPEndPoint(IPAddress.IPv6Any, 0)
+            : new IPEndPoint(IPAddress.Any, 0);
+        return (IPEndPoint)template.Create(address);
+    }
+
     public static ushort GetPort(SocketAddress address) =>
         BinaryPrimitives.ReadUInt16BigEndian(address.Buffer.Span.Slice(PortOffset, 2));
 

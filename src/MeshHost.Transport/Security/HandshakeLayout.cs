@@ -3,9 +3,9 @@ namespace MeshHost.Transport.Security;
 /// <summary>Type bytes, sizes and offsets of the handshake datagrams (docs/transport.md, Handshake).</summary>
 internal static class HandshakeLayout
 {
-    public const byte InitialType = 0x01;
-    public const byte RetryType = 0x02;
-    public const byte HandshakeType = 0x03;
+    public const byte InitialType = PacketTypes.Initial;
+    public const byte RetryType = PacketTypes.Retry;
+    public const byte HandshakeType = PacketTypes.Handshake;
 
     /// <summary>The only protocol version this node speaks.</summary>
     public const byte Version = 1;

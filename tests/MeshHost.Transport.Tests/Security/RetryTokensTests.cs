@@ -1,3 +1,4 @@
+using MeshHost.Transport.Testing;
 using System.Net;
 using MeshHost.Transport.Security;
 
