@@ -21,6 +21,9 @@ public enum CloseCode : ulong
     /// <summary>The peer did not answer while connecting.</summary>
     ConnectTimeout = 5,
 
+    /// <summary>This node hit a defect of its own while handling the session (logged); the session was closed to contain it.</summary>
+    InternalError = 6,
+
     /// <summary>The application closed it for its own reason (the text says which).</summary>
     Application = 16,
 }

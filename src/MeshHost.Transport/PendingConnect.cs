@@ -54,6 +54,11 @@ internal sealed class PendingConnect
         _registration = _cancellationToken.Register(static state => ((PendingConnect)state!).Cancel(), this);
         lock (_lock)
         {
+            if (_completion.Task.IsCompleted)
+            {
+                return; // cancelled while registering: Cancel already cleaned up
+            }
+
             _initialLength = Initiator.WriteInitial(_initial, token: default);
             SendInitialLocked();
         }
@@ -130,7 +135,13 @@ internal sealed class PendingConnect
             }
         }
 
-        _endpoint.OnConnectFinished(this);
+        // Whoever takes the attempt out of the endpoint's table owns its outcome: a response that
+        // arrived first has built a session, and this timeout must not fail it.
+        if (!_endpoint.OnConnectFinished(this))
+        {
+            return;
+        }
+
         Exception error = _lastFailure is { } failure
             ? new HandshakeFailedException(failure.Failure, $"Connecting to {Remote} failed: {failure.Message}", failure)
             : new TimeoutException($"No answer from {Remote} within {_endpoint.Options.ConnectTimeout}.");
@@ -139,7 +150,11 @@ internal sealed class PendingConnect
 
     private void Cancel()
     {
-        _endpoint.OnConnectFinished(this);
+        if (!_endpoint.OnConnectFinished(this))
+        {
+            return; // the response (or a timeout) got there first and owns the outcome
+        }
+
         Stop();
         _completion.TrySetCanceled(_cancellationToken);
     }

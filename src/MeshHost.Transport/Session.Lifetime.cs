@@ -263,6 +263,14 @@ public sealed partial class Session : IRecoveryHandler
     {
         // The local stack refused it (the DF bit and the interface MTU): as good as a lost probe.
         OnMtuProbeResult(size, success: false);
+        if (size <= _datagramSize && _datagramSize > MinimumDatagramSize)
+        {
+            // An ordinary packet, not a probe: the route changed under us. Fall back to the safe
+            // size at once instead of failing every full-size packet until persistent congestion.
+            _datagramSize = MinimumDatagramSize;
+            _mtuLow = MinimumDatagramSize;
+            _sent.CongestionController.SetMaxDatagramSize(_datagramSize);
+        }
     }
 
     private void RearmTimer(long now)
@@ -290,8 +298,11 @@ public sealed partial class Session : IRecoveryHandler
             deadline = Math.Min(deadline, keepAliveDeadline);
         }
 
-        if (_activeCount > 0 && !_pacer.CanSendNow(now, _datagramSize))
+        bool somethingToPace = _activeCount > 0 || _maxDataPending || _pingPending || _pathChallengePending || _pathResponsePending || _probesPending > 0;
+        if (somethingToPace && !_pacer.CanSendNow(now, _datagramSize))
         {
+            // Frames the pacer holds back need a wake-up of their own: MAX_DATA in particular, or a
+            // peer waiting for credit would wait for the next keepalive.
             deadline = Math.Min(deadline, _pacer.NextSendTime(now, _datagramSize));
         }
 
@@ -315,6 +326,33 @@ public sealed partial class Session : IRecoveryHandler
     }
 
     private void OnTimer()
+    {
+        // A timer callback must never throw: on the system clock that would end the process.
+        try
+        {
+            OnTimerCore();
+        }
+        catch (Exception ex)
+        {
+            Fault("timer", ex);
+        }
+    }
+
+    /// <summary>Contains a defect: logs it and closes this session, so that nothing escapes onto a timer or receive thread.</summary>
+    internal void Fault(string where, Exception exception)
+    {
+        TransportLog.SessionFault(_logger, RemoteId.ToShortString(), where, exception);
+        try
+        {
+            Close($"internal error in {where}", CloseCode.InternalError);
+        }
+        catch (Exception closeFailure)
+        {
+            TransportLog.SessionFault(_logger, RemoteId.ToShortString(), "close", closeFailure);
+        }
+    }
+
+    private void OnTimerCore()
     {
         bool closed = false;
         lock (_lock)

@@ -16,6 +16,7 @@ public sealed partial class Session : ILaneReceiveContext
     // messages out of order, reuses them instead of allocating.
     private const int MaxPooledMessages = 256;
     private const int MaxAckRanges = 64;
+    private const int MaxRetainedDeliveries = 1024;
 
     private readonly Stack<IncomingMessage> _messagePool = new();
     private Delivery[] _deliveries = new Delivery[64];
@@ -334,7 +335,12 @@ public sealed partial class Session : ILaneReceiveContext
             ref Delivery delivery = ref _deliveries[i];
             try
             {
-                handler.OnMessage(this, delivery.Channel, delivery.Method, delivery.Buffer.AsSpan(delivery.Offset, delivery.Length));
+                // Another thread may have closed the session since these were gathered: the handler
+                // hears nothing from a session after OnSessionClosed.
+                if (IsOpen)
+                {
+                    handler.OnMessage(this, delivery.Channel, delivery.Method, delivery.Buffer.AsSpan(delivery.Offset, delivery.Length));
+                }
             }
             catch (Exception ex)
             {
@@ -354,6 +360,11 @@ public sealed partial class Session : ILaneReceiveContext
         }
 
         _deliveryCount = 0;
+        if (_deliveries.Length > MaxRetainedDeliveries)
+        {
+            // A long ordered run released at once grew the array; do not keep it for ever.
+            _deliveries = new Delivery[64];
+        }
     }
 
     void ILaneReceiveContext.Deliver(byte channel, DeliveryMethod method, byte[] buffer, int offset, int length, IncomingMessage? owned)

@@ -62,8 +62,11 @@ public sealed partial class Session : ILaneSendContext
             throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown delivery method.");
         }
 
-        if (message.Length > _options.MaxMessageSize)
+        if (message.Length > _options.MaxMessageSize
+            || (method is not (DeliveryMethod.ReliableOrdered or DeliveryMethod.ReliableUnordered) && message.Length > _options.MaxUnreliableReassemblyBytes))
         {
+            // Unreliable, Sequenced and ReliableSequenced messages are reassembled outside flow
+            // control, within MaxUnreliableReassemblyBytes: a larger one could never arrive.
             return SendResult.TooLarge;
         }
 
@@ -83,7 +86,7 @@ public sealed partial class Session : ILaneSendContext
 
             int laneIndex = (channel * 5) + (int)method;
             SendLane lane = _sendLanes[laneIndex] ??= new SendLane(laneIndex, channel, method);
-            lane.Enqueue(message);
+            lane.Enqueue(message, this);
             _bufferedBytes += message.Length;
             _messagesSent++;
             Activate(laneIndex);
@@ -396,17 +399,24 @@ public sealed partial class Session : ILaneSendContext
 
         // A lost MTU probe leaves flight without a congestion response (the tracker knows it by the flag).
         bool inFlight = ackEliciting;
-        _sent.OnPacketSent(new SentPacket
+        if (!ackEliciting && _recordTail == recordStart)
         {
-            PacketNumber = packetNumber,
-            TimeSent = now,
-            Size = length,
-            AckEliciting = ackEliciting,
-            InFlight = inFlight,
-            IsPathMtuProbe = mtuProbe,
-            RecordStart = recordStart,
-            RecordCount = (int)(_recordTail - recordStart),
-        });
+            _sent.OnUntrackedPacketSent(packetNumber);
+        }
+        else
+        {
+            _sent.OnPacketSent(new SentPacket
+            {
+                PacketNumber = packetNumber,
+                TimeSent = now,
+                Size = length,
+                AckEliciting = ackEliciting,
+                InFlight = inFlight,
+                IsPathMtuProbe = mtuProbe,
+                RecordStart = recordStart,
+                RecordCount = (int)(_recordTail - recordStart),
+            });
+        }
 
         if (inFlight)
         {

@@ -27,9 +27,11 @@ public sealed partial class Session
     internal const int LaneCount = 256 * 5;
 
     // Credit every session grants before the peer's MAX_DATA arrives, and the per-message overhead
-    // that both sides add to a message's length when counting credit (so empty messages still cost).
+    // that both sides add to a message's length when counting credit: roughly what a message held
+    // out of order costs the receiver beyond its bytes (its reassembly object and table entry), so
+    // that the window bounds real memory even for floods of tiny messages.
     internal const long InitialCredit = 1024 * 1024;
-    internal const int CreditOverheadPerMessage = 32;
+    internal const int CreditOverheadPerMessage = 256;
 
     private readonly object _lock = new();
     private readonly TransportEndpoint _endpoint;
@@ -142,6 +144,18 @@ public sealed partial class Session
     public bool IsOpen => Volatile.Read(ref _closeReason) is null;
 
     /// <summary>Bytes the send lanes hold, queued or unacknowledged: what <see cref="TransportOptions.SendBufferLimit"/> bounds.</summary>
+    /// <summary>Sent packets still awaiting acknowledgement or loss (for tests).</summary>
+    internal int TrackedPacketCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sent.OutstandingCount;
+            }
+        }
+    }
+
     internal long BufferedBytes
     {
         get

@@ -188,8 +188,10 @@ public sealed partial class TransportEndpoint
             if (ex.Failure == HandshakeFailure.IdentityMismatch)
             {
                 // A valid signature from someone else: waiting longer cannot help.
-                RemoveConnect(connect);
-                connect.Fail(new HandshakeFailedException(ex.Failure, ex.Message, ex));
+                if (RemoveConnect(connect))
+                {
+                    connect.Fail(new HandshakeFailedException(ex.Failure, ex.Message, ex));
+                }
             }
             else
             {
@@ -299,7 +301,8 @@ public sealed partial class TransportEndpoint
 
     internal void SendHandshakeDatagram(ReadOnlySpan<byte> datagram, SocketAddress destination) => Socket.Send(datagram, destination);
 
-    internal void OnConnectFinished(PendingConnect connect) => RemoveConnect(connect);
+    /// <summary>Takes a connect attempt out of the table; true when this caller did, and so owns its outcome.</summary>
+    internal bool OnConnectFinished(PendingConnect connect) => RemoveConnect(connect);
 
     /// <summary>A handshake this node answered, waiting for the initiator's finish.</summary>
     private sealed class PendingAccept(HandshakeResponder responder, SocketAddress address, long createdAt, bool validated)

@@ -126,6 +126,11 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(remote);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<Session>(cancellationToken);
+        }
+
         var pending = new PendingConnect(this, remote, expectedPeer, cancellationToken);
         lock (_handshakeLock)
         {
@@ -270,7 +275,15 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
         var cid = ConnectionId.Read(datagram.Slice(1));
         if (_sessions.TryGetValue(cid, out Session? session))
         {
-            session.OnDataPacket(datagram, source, _scratch);
+            try
+            {
+                session.OnDataPacket(datagram, source, _scratch);
+            }
+            catch (Exception ex)
+            {
+                // A defect in one session must not leave it half-updated and failing on every packet.
+                session.Fault("receive", ex);
+            }
         }
         else
         {
@@ -295,6 +308,18 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
     }
 
     private void OnMaintenance()
+    {
+        try
+        {
+            ExpireHandshakes();
+        }
+        catch (Exception ex)
+        {
+            TransportLog.MaintenanceFault(Logger, ex);
+        }
+    }
+
+    private void ExpireHandshakes()
     {
         // Pending accepts that never finished are dropped after the connect timeout, so a flood of
         // half-open handshakes cannot hold state.

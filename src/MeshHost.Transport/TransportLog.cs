@@ -20,4 +20,10 @@ internal static partial class TransportLog
 
     [LoggerMessage(1004, LogLevel.Error, "Handler for {Peer} threw; the transport carries on")]
     public static partial void HandlerFault(ILogger logger, string peer, Exception exception);
+
+    [LoggerMessage(1005, LogLevel.Critical, "Session with {Peer} failed internally and was closed: {Where}")]
+    public static partial void SessionFault(ILogger logger, string peer, string where, Exception exception);
+
+    [LoggerMessage(1006, LogLevel.Critical, "Endpoint maintenance failed; it will run again")]
+    public static partial void MaintenanceFault(ILogger logger, Exception exception);
 }

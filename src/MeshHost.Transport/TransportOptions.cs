@@ -13,7 +13,7 @@ public sealed record TransportOptions
     /// <summary>
     /// Flow-control window: how many bytes of reliable messages a peer may have in flight towards
     /// us beyond what we delivered. It bounds reassembly memory per session, must be at least
-    /// <see cref="MaxMessageSize"/> + 32 (credit counts 32 bytes per message) and at least 1 MiB, the credit a peer may use before our
+    /// <see cref="MaxMessageSize"/> + 256 (credit counts 256 bytes per message on top of its length) and at least 1 MiB, the credit a peer may use before our
     /// first MAX_DATA reaches it (default: <see cref="MaxMessageSize"/> plus 1 MiB).
     /// </summary>
     public int ReceiveWindow { get; init; } = (16 * 1024 * 1024) + (1024 * 1024);

@@ -3,15 +3,35 @@ using MeshHost.Transport.Recovery;
 
 namespace MeshHost.Transport.Lanes;
 
+/// <summary>What adding a fragment to an <see cref="IncomingMessage"/> did.</summary>
+internal enum FragmentResult
+{
+    /// <summary>New bytes were copied in.</summary>
+    Added,
+
+    /// <summary>Every byte was already there (a retransmission or a duplicate).</summary>
+    Duplicate,
+
+    /// <summary>The message is split into more separate pieces than any real sender produces (see <see cref="IncomingMessage"/>).</summary>
+    TooFragmented,
+}
+
 /// <summary>
 /// A message being reassembled from fragments (or held until its turn in an ordered lane), in a
 /// pooled buffer. Instances are pooled by the session.
 /// </summary>
+/// <remarks>
+/// The received ranges are counted as they arrive, so adding a fragment costs the size of the
+/// range set, not a scan of it. The set is bounded at one interval per KiB of message plus 64:
+/// a sender that fragments at packet boundaries leaves at most one gap per lost packet, far fewer,
+/// while a peer that sends one-byte fragments at every other offset is refused instead of making
+/// each insertion slower.
+/// </remarks>
 internal sealed class IncomingMessage
 {
-    // Loss can leave many gaps in a large message; the set grows lazily and each interval stands for
-    // at least one received byte, so its size stays proportional to the message.
-    private readonly RangeSet _received = new(maxIntervals: 1 << 20);
+    private RangeSet? _received;
+    private int _covered;
+    private int _maxIntervals;
 
     public byte[] Buffer { get; private set; } = [];
 
@@ -23,32 +43,61 @@ internal sealed class IncomingMessage
     /// <summary>When it started arriving, as a session-wide counter: the order of eviction.</summary>
     public long Arrival { get; set; }
 
-    public bool IsComplete => TotalLength == 0 || (_received.Count == 1 && _received[0].Start == 0 && _received[0].End >= (ulong)TotalLength);
+    public bool IsComplete => _covered == TotalLength;
 
     public void Reset(int totalLength, bool flowControlled)
     {
         TotalLength = totalLength;
         FlowControlled = flowControlled;
         Buffer = totalLength == 0 ? [] : ArrayPool<byte>.Shared.Rent(totalLength);
-        _received.Clear();
+        _covered = 0;
+        _maxIntervals = (totalLength / 1024) + 64;
+        _received?.Clear();
     }
 
-    /// <summary>Copies a fragment in; false when it brought nothing new (a duplicate) or fragmented the set beyond its bound.</summary>
-    public bool Add(int offset, ReadOnlySpan<byte> data)
+    /// <summary>Copies a fragment in.</summary>
+    public FragmentResult Add(int offset, ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
         {
-            return false;
+            return FragmentResult.Duplicate;
         }
 
-        int before = CoveredBytes();
-        if (!_received.Add((ulong)offset, (ulong)offset + (ulong)data.Length))
+        if (offset == 0 && data.Length == TotalLength && _covered == 0)
         {
-            return false;
+            // A whole message held out of order: no range bookkeeping needed.
+            data.CopyTo(Buffer);
+            _covered = TotalLength;
+            return FragmentResult.Added;
         }
 
+        _received ??= new RangeSet(maxIntervals: 1 << 20);
+        if (_covered == TotalLength)
+        {
+            return FragmentResult.Duplicate;
+        }
+
+        if (_covered > 0 && _received.IsEmpty)
+        {
+            // Only a whole copy arrived before, and a whole copy covers everything (handled above).
+            return FragmentResult.Duplicate;
+        }
+
+        _received.Add((ulong)offset, (ulong)offset + (ulong)data.Length, out ulong added);
+        if (_received.Count > _maxIntervals)
+        {
+            return FragmentResult.TooFragmented;
+        }
+
+        if (added == 0)
+        {
+            return FragmentResult.Duplicate;
+        }
+
+        // Copy the whole fragment: any overlap carries identical bytes (same message, same offsets).
         data.CopyTo(Buffer.AsSpan(offset));
-        return CoveredBytes() != before;
+        _covered += (int)added;
+        return FragmentResult.Added;
     }
 
     /// <summary>Returns the buffer to the pool; the instance can be reset and reused.</summary>
@@ -61,17 +110,7 @@ internal sealed class IncomingMessage
 
         Buffer = [];
         TotalLength = 0;
-        _received.Clear();
-    }
-
-    private int CoveredBytes()
-    {
-        ulong covered = 0;
-        foreach (Interval interval in _received)
-        {
-            covered += interval.Length;
-        }
-
-        return (int)covered;
+        _covered = 0;
+        _received?.Clear();
     }
 }

@@ -35,6 +35,7 @@ internal enum LaneViolation
     FlowControl,
     TooManyMessagesInFlight,
     InconsistentFragment,
+    TooFragmented,
 }
 
 /// <summary>
@@ -316,9 +317,13 @@ internal sealed class ReceiveLane
             return LaneViolation.InconsistentFragment;
         }
 
-        if (!message.Add(frame.FragmentOffset, packet.AsSpan(dataOffset, frame.Length)))
+        switch (message.Add(frame.FragmentOffset, packet.AsSpan(dataOffset, frame.Length)))
         {
-            context.CountDropped(); // a duplicate fragment
+            case FragmentResult.Duplicate:
+                context.CountDropped();
+                break;
+            case FragmentResult.TooFragmented:
+                return LaneViolation.TooFragmented;
         }
 
         return LaneViolation.None;

@@ -64,11 +64,14 @@ internal sealed class SendLane : IDisposable
     public bool HasPendingData => _retransmitCount > 0 || _cursor < _count;
 
     /// <summary>Queues a message. The caller has checked the session's send bound and the message size.</summary>
-    public void Enqueue(ReadOnlySpan<byte> message)
+    public void Enqueue(ReadOnlySpan<byte> message, ILaneSendContext context)
     {
         if (Method == DeliveryMethod.ReliableSequenced)
         {
             SupersedeOlderMessages();
+
+            // Superseded messages are done: free them now, not when (if ever) their packets are acked.
+            ReleaseCompletedHead(context);
         }
 
         if (_count == _messages.Length)
@@ -164,6 +167,7 @@ internal sealed class SendLane : IDisposable
         ref OutgoingMessage message = ref _messages[index];
         if (message.Done)
         {
+            ReleaseCompletedHead(context);
             return;
         }
 

@@ -60,8 +60,12 @@ internal sealed class RangeSet
     /// (<see cref="RemoveBelow"/>, <see cref="RemoveFirst"/>) and add again. An empty interval is
     /// accepted and changes nothing.
     /// </summary>
-    public bool Add(ulong start, ulong endExclusive)
+    public bool Add(ulong start, ulong endExclusive) => Add(start, endExclusive, out _);
+
+    /// <summary>As <see cref="Add(ulong, ulong)"/>, also giving how many numbers were not in the set before.</summary>
+    public bool Add(ulong start, ulong endExclusive, out ulong newlyAdded)
     {
+        newlyAdded = 0;
         if (start >= endExclusive)
         {
             return true;
@@ -84,11 +88,19 @@ internal sealed class RangeSet
             Array.Copy(_intervals, first, _intervals, first + 1, _count - first);
             _intervals[first] = new Interval(start, endExclusive);
             _count++;
+            newlyAdded = endExclusive - start;
             return true;
         }
 
         ulong mergedStart = Math.Min(start, _intervals[first].Start);
         ulong mergedEnd = Math.Max(endExclusive, _intervals[last].End);
+        ulong alreadyIn = 0;
+        for (int i = first; i <= last; i++)
+        {
+            alreadyIn += _intervals[i].Length;
+        }
+
+        newlyAdded = mergedEnd - mergedStart - alreadyIn;
         _intervals[first] = new Interval(mergedStart, mergedEnd);
         int removed = last - first;
         if (removed > 0)

@@ -98,6 +98,22 @@ internal sealed class SentPacketTracker
 
     public ulong LargestSent => _largestSent;
 
+    /// <summary>
+    /// Notes a packet that needs no tracking (it elicits no acknowledgement and carries nothing to
+    /// resend: an ACK-only packet), so that its number still counts as sent. Storing such packets
+    /// would let a peer that never acknowledges fill the ring with our ACKs.
+    /// </summary>
+    public void OnUntrackedPacketSent(ulong packetNumber)
+    {
+        if (_anySent && packetNumber <= _largestSent)
+        {
+            throw new ArgumentException("Packet numbers must strictly increase.", nameof(packetNumber));
+        }
+
+        _largestSent = packetNumber;
+        _anySent = true;
+    }
+
     /// <summary>Records a sent packet; packet numbers must be strictly increasing and the tracker not full.</summary>
     public void OnPacketSent(in SentPacket packet)
     {

@@ -128,7 +128,7 @@ public sealed class FlowControlTests(ITestOutputHelper output)
     [Fact]
     public void A_receive_window_without_room_for_the_largest_message_is_refused()
     {
-        // Credit counts a message as its length plus 32 bytes, so a window only 16 bytes over
+        // Credit counts a message as its length plus 256 bytes, so a window only 16 bytes over
         // MaxMessageSize could never admit a message of that size.
         var options = new TransportOptions { MaxMessageSize = 2 * 1024 * 1024, ReceiveWindow = (2 * 1024 * 1024) + 16 };
         using var harness = new SessionHarness();
