@@ -63,20 +63,33 @@ public sealed class SimulationClock : TimeProvider
     public bool RunUntil(Func<bool> done, TimeSpan limit)
     {
         ArgumentNullException.ThrowIfNull(done);
-        long end = _now + limit.Ticks;
-        while (!done())
+
+        // Task continuations run inline only where no custom SynchronizationContext is installed
+        // (a test framework installs one); otherwise they go to the thread pool and the run is
+        // neither single-threaded nor deterministic.
+        SynchronizationContext? context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
         {
-            if (!_queue.TryPeek(out _, out (long Due, long Sequence) key) || key.Due > end)
+            long end = _now + limit.Ticks;
+            while (!done())
             {
-                return done();
+                if (!_queue.TryPeek(out _, out (long Due, long Sequence) key) || key.Due > end)
+                {
+                    return done();
+                }
+
+                Event next = _queue.Dequeue();
+                _now = Math.Max(_now, key.Due);
+                next.Run();
             }
 
-            Event next = _queue.Dequeue();
-            _now = Math.Max(_now, key.Due);
-            next.Run();
+            return true;
         }
-
-        return true;
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
     }
 
     /// <summary>Runs every event due within <paramref name="duration"/>, then sets the clock to its end.</summary>
