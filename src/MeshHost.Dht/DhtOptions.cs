@@ -33,6 +33,12 @@ public sealed record DhtOptions
     /// <summary>Extra attempts after a timeout for PING and STORE (1). Lookups do not retry: α parallelism routes around a silent node.</summary>
     public int MaxRetries { get; init; } = 1;
 
+    /// <summary>
+    /// Extra attempts a lookup gives a failed node that would rank among the k closest, made just
+    /// before the lookup would finish (1), so one lost datagram does not hide the closest node.
+    /// </summary>
+    public int LookupRetries { get; init; } = 1;
+
     /// <summary>Consecutive failed RPCs after which a routing-table entry is replaced (2).</summary>
     public int MaxConsecutiveFailures { get; init; } = 2;
 

@@ -119,7 +119,39 @@ internal sealed class Lookup
 
         if (launch is null && (allAnswered || _inFlight == 0))
         {
-            Finish();
+            launch = SecondChances();
+            if (launch is null)
+            {
+                Finish();
+            }
+        }
+
+        return launch;
+    }
+
+    /// <summary>
+    /// Before finishing, asks again the failed candidates that would rank among the k closest: a
+    /// lost datagram should not cost a lookup its true closest node. A really dead node costs one
+    /// more timeout, once, at the end of the lookup.
+    /// </summary>
+    private List<Candidate>? SecondChances()
+    {
+        List<Candidate>? launch = null;
+        int succeeded = 0;
+        for (int i = 0; i < _candidates.Count && succeeded < _k; i++)
+        {
+            Candidate candidate = _candidates[i];
+            if (candidate.State == CandidateState.Succeeded)
+            {
+                succeeded++;
+            }
+            else if (candidate.State == CandidateState.Failed && candidate.Attempts <= _node.Options.LookupRetries && _inFlight < _alpha)
+            {
+                candidate.State = CandidateState.InFlight;
+                _inFlight++;
+                _rpcs++;
+                (launch ??= new()).Add(candidate);
+            }
         }
 
         return launch;
@@ -131,6 +163,7 @@ internal sealed class Lookup
             ? new FindValueRequest { Key = _target.ToArray(), Kind = (byte)kind }
             : new FindNodeRequest { Target = _target.ToArray() };
         DhtResponse? response = null;
+        candidate.Attempts++;
         try
         {
             response = await _node.CallAsync(candidate.Contact, request, retries: 0, _cancellationToken).ConfigureAwait(false);
@@ -279,6 +312,8 @@ internal sealed class Lookup
         public int Hop { get; } = hop;
 
         public CandidateState State { get; set; }
+
+        public int Attempts { get; set; }
     }
 
     private sealed class CandidateOrder : IComparer<Candidate>
