@@ -65,7 +65,7 @@ public sealed class DhtSimulation
 
     /// <summary>
     /// Creates <paramref name="count"/> nodes and joins them through the first few, at most
-    /// <paramref name="concurrency"/> joins at a time (each a real bootstrap: ping the seeds, look
+    /// <paramref name="concurrency"/> (and a tenth of the network) joins at a time (each a real bootstrap: ping the seeds, look
     /// up its own id, optionally refresh its buckets).
     /// </summary>
     public void Grow(int count, int concurrency = 50, bool refreshBuckets = false)
@@ -88,7 +88,10 @@ public sealed class DhtSimulation
             }
 
             joining.Add(node.BootstrapAsync(_seeds, refreshBuckets));
-            if (joining.Count >= concurrency)
+            // A tiny network swamped by concurrent joiners partitions: every joiner sees only the
+            // seeds, whose full buckets keep the first arrivals. Real networks grow gradually, so
+            // the number of joins in flight grows with the network (a tenth of it, up to the cap).
+            if (joining.Count >= Math.Clamp(_nodes.Count / 10, 1, concurrency))
             {
                 RunAll(joining, TimeSpan.FromMinutes(10));
                 joining.Clear();
