@@ -181,6 +181,22 @@ internal sealed class Lookup
         };
         List<WireRecord>? found = response is ValueResponse { Records.Length: > 0 } v ? Accept(v.Records) : null;
 
+        // A candidate that does not answer is replaced by the next closest contact of this node's own
+        // table: when every one of the k closest known contacts has left (the nodes that stored a
+        // record, say), they can name no successors, and without a refill the lookup would end with
+        // no live node at all (a republish would then store nowhere but here).
+        IReadOnlyList<DhtContact>? refill = null;
+        if (response is null)
+        {
+            int failures;
+            lock (_sync)
+            {
+                failures = _failures + 1;
+            }
+
+            refill = _node.GetClosest(_target, _k + failures);
+        }
+
         lock (_sync)
         {
             _inFlight--;
@@ -188,6 +204,10 @@ internal sealed class Lookup
             {
                 candidate.State = CandidateState.Failed;
                 _failures++;
+                foreach (DhtContact contact in refill!)
+                {
+                    Insert(contact, hop: 1);
+                }
             }
             else
             {

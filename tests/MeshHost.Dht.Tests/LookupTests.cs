@@ -138,18 +138,34 @@ public class LookupTests
         Assert.True(found >= Lookups * 0.97, $"found {found}/{Lookups}");
     }
 
+    /// <summary>A P-256 identity whose private scalar comes from <paramref name="seed"/>, so that its id (and the run) is reproducible.</summary>
+    private static NodeIdentity SeededIdentity(int seed)
+    {
+        byte[] d = new byte[32];
+        new Random(seed).NextBytes(d);
+        d[0] = (byte)((d[0] & 0x7F) | 0x01); // below the curve order and non-zero
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportParameters(new System.Security.Cryptography.ECParameters { Curve = System.Security.Cryptography.ECCurve.NamedCurves.nistP256, D = d });
+        return NodeIdentity.FromPkcs8(key.ExportPkcs8PrivateKey());
+    }
+
     [Fact]
     public void Provider_records_survive_the_departure_of_every_node_that_stored_them()
     {
         var options = new DhtOptions { RepublishInterval = TimeSpan.FromMinutes(10), RefreshInterval = TimeSpan.FromHours(10), RequestTimeout = TimeSpan.FromMilliseconds(500) };
         var sim = new DhtSimulation(seed: 11, options);
         sim.Grow(300);
-        using var identity = NodeIdentity.Generate();
+        using var identity = SeededIdentity(seed: 11);
         DhtNode publisher = sim.AddNode(identity);
         sim.Join(publisher);
         publisher.Start();
 
-        NodeId content = NodeId.Random(new Random(12));
+        // The key is as far from the publisher as XOR allows (its id with the top bit flipped), so the
+        // publisher is never among the key's closest nodes:
+        // otherwise it would answer with its own record and nothing could be shown to disappear.
+        byte[] farthest = new byte[NodeId.Size];
+        farthest[0] = 0x80;
+        NodeId content = publisher.Id ^ new NodeId(farthest);
         int stored = sim.Run(publisher.ProvideAsync(content, new PeerInfo()), TimeSpan.FromMinutes(1));
         Assert.True(stored >= 15, $"stored on {stored}");
 
