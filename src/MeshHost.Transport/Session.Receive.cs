@@ -16,7 +16,9 @@ public sealed partial class Session : ILaneReceiveContext
     // messages out of order, reuses them instead of allocating.
     private const int MaxPooledMessages = 256;
     private const int MaxAckRanges = 64;
-    private const int MaxRetainedDeliveries = 1024;
+    // One 65 KB packet of tiny messages delivers up to ~16,000 at once; keeping an array that size
+    // means the steady state never regrows it. Only a long ordered run released at once goes beyond.
+    private const int MaxRetainedDeliveries = 1 << 14;
 
     private readonly Stack<IncomingMessage> _messagePool = new();
     private Delivery[] _deliveries = new Delivery[64];
@@ -363,7 +365,7 @@ public sealed partial class Session : ILaneReceiveContext
         if (_deliveries.Length > MaxRetainedDeliveries)
         {
             // A long ordered run released at once grew the array; do not keep it for ever.
-            _deliveries = new Delivery[64];
+            _deliveries = new Delivery[MaxRetainedDeliveries];
         }
     }
 

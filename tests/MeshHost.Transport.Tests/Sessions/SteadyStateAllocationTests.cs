@@ -11,14 +11,15 @@ namespace MeshHost.Transport.Tests.Sessions;
 public sealed class SteadyStateAllocationTests
 {
     [Theory]
-    [InlineData(16)]
-    [InlineData(1024)]
-    public async Task Reliable_ordered_messages_allocate_nothing_per_message_without_loss(int size)
+    [InlineData(16, 9000, 64)]
+    [InlineData(1024, 9000, 64)]
+    [InlineData(16, 65_507, 4096)] // thousands of messages per packet: the deliveries array must not churn
+    public async Task Reliable_ordered_messages_allocate_nothing_per_message_without_loss(int size, int mtu, int batch)
     {
         var time = new ManualTimeProvider();
         var network = new InMemoryNetwork(time, seed: 3)
         {
-            DefaultConditions = new LinkConditions { Latency = TimeSpan.FromMilliseconds(1), Mtu = 9000 },
+            DefaultConditions = new LinkConditions { Latency = TimeSpan.FromMilliseconds(1), Mtu = mtu },
         };
         var serverHandler = new CountingHandler();
         using var server = new TransportEndpoint(NodeIdentity.Generate(), network.CreateSocket(), serverHandler, timeProvider: time);
@@ -33,15 +34,16 @@ public sealed class SteadyStateAllocationTests
         Session session = await connect.WaitAsync(TimeSpan.FromSeconds(10));
         byte[] payload = new byte[size];
 
-        Assert.Equal(0, Pump(session, payload, time, rounds: 1_000)); // warm up: rings, pools and the window grow here
+        int rounds = 128_000 / batch;
+        Assert.Equal(0, Pump(session, payload, time, batch, rounds: rounds / 2)); // warm up: rings, pools and the window grow here
         int before = serverHandler.Count;
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        int refused = Pump(session, payload, time, rounds: 2_000);
+        int refused = Pump(session, payload, time, batch, rounds);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         int delivered = serverHandler.Count - before;
 
         Assert.Equal(0, refused);
-        Assert.Equal(2_000 * 64, delivered);
+        Assert.Equal(rounds * batch, delivered);
         Assert.Equal(0, session.GetStatistics().PacketsLost);
 
         // The manual clock's timer queue allocates a node per scheduled timer (about 1 B per message
@@ -49,8 +51,8 @@ public sealed class SteadyStateAllocationTests
         Assert.True(allocated < delivered * 2L, $"{allocated} bytes allocated for {delivered} messages ({(double)allocated / delivered:F2} B/msg)");
     }
 
-    /// <summary>Sends 64 messages per millisecond of simulated time; returns how many sends were refused.</summary>
-    private static int Pump(Session session, byte[] payload, ManualTimeProvider time, int rounds)
+    /// <summary>Sends <paramref name="batch"/> messages per millisecond of simulated time; returns how many sends were refused.</summary>
+    private static int Pump(Session session, byte[] payload, ManualTimeProvider time, int batch, int rounds)
     {
         // No assertions in the loop: xunit's Assert.Equal allocates, and this counts allocations.
         int refused = 0;
@@ -58,7 +60,7 @@ public sealed class SteadyStateAllocationTests
         {
             using (session.BeginBatch())
             {
-                for (int i = 0; i < 64; i++)
+                for (int i = 0; i < batch; i++)
                 {
                     if (session.TrySend(1, DeliveryMethod.ReliableOrdered, payload) != SendResult.Queued)
                     {
