@@ -298,8 +298,7 @@ public sealed partial class Session : IRecoveryHandler
             deadline = Math.Min(deadline, keepAliveDeadline);
         }
 
-        bool somethingToPace = _activeCount > 0 || _maxDataPending || _pingPending || _pathChallengePending || _pathResponsePending || _probesPending > 0;
-        if (somethingToPace && !_pacer.CanSendNow(now, _datagramSize))
+        if (HasFramesToSend && !_pacer.CanSendNow(now, _datagramSize))
         {
             // Frames the pacer holds back need a wake-up of their own: MAX_DATA in particular, or a
             // peer waiting for credit would wait for the next keepalive.

@@ -118,8 +118,7 @@ public sealed partial class Session : ILaneReceiveContext
                 }
 
                 // Flush only when something is due now; a delayed ACK waits for the timer.
-                flush = _received.AckRequiredNow || _activeCount > 0 || _maxDataPending || _pathResponsePending
-                    || _pathChallengePending || _pingPending || _probesPending > 0;
+                flush = _received.AckRequiredNow || HasFramesToSend;
             }
 
             if (outcome.PeerClosed is not null && _state == SessionState.Established)
@@ -332,6 +331,7 @@ public sealed partial class Session : ILaneReceiveContext
         }
 
         ITransportHandler handler = _endpoint.Handler;
+        bool anyOwned = false;
         for (int i = 0; i < count; i++)
         {
             ref Delivery delivery = ref _deliveries[i];
@@ -350,17 +350,25 @@ public sealed partial class Session : ILaneReceiveContext
                 TransportLog.HandlerFault(_logger, RemoteId.ToShortString(), ex);
             }
 
-            if (delivery.Owned is not null)
-            {
-                lock (_lock)
-                {
-                    ReturnToPool(delivery.Owned);
-                }
-            }
-
-            delivery = default;
+            anyOwned |= delivery.Owned is not null;
         }
 
+        // Reassembly buffers go back to the pool under one lock for the whole packet, not one each.
+        if (anyOwned)
+        {
+            lock (_lock)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    if (_deliveries[i].Owned is { } owned)
+                    {
+                        ReturnToPool(owned);
+                    }
+                }
+            }
+        }
+
+        _deliveries.AsSpan(0, count).Clear();
         _deliveryCount = 0;
         if (_deliveries.Length > MaxRetainedDeliveries)
         {

@@ -434,6 +434,10 @@ public sealed partial class Session : ILaneSendContext
     }
 
     /// <summary>The smallest packet worth building: header, a PATH_CHALLENGE (or an ACK) and the tag.</summary>
+    /// <summary>Whether anything besides an ACK waits to go: lane data or a control frame. Caller holds the lock.</summary>
+    private bool HasFramesToSend =>
+        _activeCount > 0 || _maxDataPending || _pingPending || _pathChallengePending || _pathResponsePending || _probesPending > 0;
+
     private int WriteLaneFrames(Span<byte> space, int emptyPacketCapacity)
     {
         int written = 0;

@@ -143,7 +143,6 @@ public sealed partial class Session
     /// <summary>Whether the session can still send and receive.</summary>
     public bool IsOpen => Volatile.Read(ref _closeReason) is null;
 
-    /// <summary>Bytes the send lanes hold, queued or unacknowledged: what <see cref="TransportOptions.SendBufferLimit"/> bounds.</summary>
     /// <summary>Sent packets still awaiting acknowledgement or loss (for tests).</summary>
     internal int TrackedPacketCount
     {
@@ -156,6 +155,7 @@ public sealed partial class Session
         }
     }
 
+    /// <summary>Bytes the send lanes hold, queued or unacknowledged: what <see cref="TransportOptions.SendBufferLimit"/> bounds.</summary>
     internal long BufferedBytes
     {
         get
