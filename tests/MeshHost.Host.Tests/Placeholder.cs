@@ -1,0 +1,5 @@
+namespace MeshHost.Host.Tests;
+
+internal static class TestAssembly
+{
+}

@@ -1,0 +1,5 @@
+namespace MeshHost.Mesh.Tests;
+
+internal static class TestAssembly
+{
+}
