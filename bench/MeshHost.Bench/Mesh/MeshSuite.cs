@@ -70,7 +70,7 @@ internal sealed class MeshSuite : ISuite
         Summary f = Summarize(flood.Deliveries, flood.Network.FramesSent, n);
         double controlPerMessage = (double)(gossip.Sum(s => s.ControlFramesSent) - controlBefore) / messages;
         progress.WriteLine(
-            $"{n} nodes, {loss:0%} loss: gossip delivery {g.Delivery:0.00}% hops {g.HopsP50}/{g.HopsP99} latency {g.LatencyP50:0}/{g.LatencyP99:0} ms amplification {g.Amplification:0.00} " +
+            $"{n} nodes (mean degree {2.0 * gossip.Topology.Links / n:0.0}), {loss:0%} loss: gossip delivery {g.Delivery:0.00}% hops {g.HopsP50}/{g.HopsP99} latency {g.LatencyP50:0}/{g.LatencyP99:0} ms amplification {g.Amplification:0.00} " +
             $"(control frames/message {controlPerMessage:0.0}, duplicates delivered {gossip.Deliveries.ExtraDeliveries()}); " +
             $"flooding delivery {f.Delivery:0.00}% hops {f.HopsP50}/{f.HopsP99} latency {f.LatencyP50:0}/{f.LatencyP99:0} ms amplification {f.Amplification:0.00}; {wall.Elapsed.TotalSeconds:0.0} s wall");
 
