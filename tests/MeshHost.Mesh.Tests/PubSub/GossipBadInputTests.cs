@@ -238,6 +238,41 @@ public class GossipBadInputTests
         Assert.Equal(1, harness.Router.Statistics.DroppedUnknownPeer);
     }
 
+    [Fact]
+    public void Frames_from_several_peers_handled_concurrently_with_publishing_deliver_each_message_once()
+    {
+        using var harness = new RouterHarness();
+        using var origin = NodeIdentity.Generate();
+        var random = new Random(8);
+        int received = 0;
+        using IDisposable subscription = harness.Router.Subscribe(Topic, (_, _, _) => Interlocked.Increment(ref received));
+        NodeId[] peers = [.. Enumerable.Range(0, 4).Select(_ => harness.AddPeer(random, Topic))];
+        harness.Router.Heartbeat();
+
+        // Every peer relays the same 100 messages, so the threads race on the same ids.
+        byte[][] frames = [.. Enumerable.Range(0, 100).Select(i => PubSubCodec.Encode(RouterHarness.Signed(origin, Topic, (ulong)i, [(byte)i])))];
+        Parallel.For(0, peers.Length + 1, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                if (worker == peers.Length)
+                {
+                    harness.Router.Publish(Topic, [(byte)i]);
+                }
+                else
+                {
+                    harness.Router.HandleFrame(peers[worker], frames[(i + (worker * 25)) % 100]);
+                }
+            }
+        });
+
+        GossipStatistics stats = harness.Router.Statistics;
+        Assert.Equal(200, received);
+        Assert.Equal(200, stats.Delivered);
+        Assert.Equal(300, stats.Duplicates);
+        Assert.Equal(0, stats.InternalErrors);
+    }
+
     private static byte[] Mutate(byte[] valid, Random random)
     {
         byte[] frame = valid.ToArray();
