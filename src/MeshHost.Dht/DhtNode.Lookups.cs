@@ -101,6 +101,19 @@ public sealed partial class DhtNode
         return stored;
     }
 
+    /// <summary>
+    /// Stops republishing the record of <paramref name="kind"/> this node publishes under
+    /// <paramref name="key"/>; copies already stored expire on their own.
+    /// </summary>
+    /// <returns>False when this node published no such record.</returns>
+    public bool StopPublishing(RecordKind kind, NodeId key)
+    {
+        lock (_sync)
+        {
+            return _published.Remove(((byte)kind, key));
+        }
+    }
+
     /// <summary>Re-signs and re-stores every record this node publishes (normally run by the republish timer).</summary>
     public async Task RepublishAsync(CancellationToken cancellationToken = default)
     {

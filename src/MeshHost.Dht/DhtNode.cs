@@ -194,6 +194,18 @@ public sealed partial class DhtNode : IDhtRequestHandler, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Offers a contact whose id the transport has just authenticated (a session completed its
+    /// handshake with it): a routing-table candidate under the usual bucket and IP-group rules.
+    /// </summary>
+    public void AddAuthenticatedContact(DhtContact contact)
+    {
+        if (contact.Id != default && contact.Id != Id)
+        {
+            Observe(contact);
+        }
+    }
+
     /// <summary>Adds a contact that has proved itself alive; a full bucket pings its least-recently-seen entry.</summary>
     internal void Observe(DhtContact contact)
     {

@@ -12,6 +12,9 @@ public sealed record MeshNodeOptions
     /// <summary>The first port a node tries when none is given: also the first LAN discovery port.</summary>
     public const int DefaultPort = 47_800;
 
+    /// <summary>How many ports from <see cref="DefaultPort"/> up LAN beacons are sent to (and the port fallback tries).</summary>
+    public const int DiscoveryPortCount = 8;
+
     /// <summary>Where the node keeps its identity key and routing table. Created if missing.</summary>
     public required string DataDirectory { get; init; }
 

@@ -1,0 +1,411 @@
+using System.Net;
+using MeshHost.Dht;
+using MeshHost.Dht.Protocol;
+using MeshHost.Dht.Records;
+using MeshHost.Mesh.Connections;
+using MeshHost.Sdk;
+using MeshHost.Transport;
+
+namespace MeshHost.Mesh;
+
+public sealed partial class MeshNode
+{
+    /// <summary>The most peers whose addresses (from LAN beacons and provider records) are remembered for dialling.</summary>
+    internal const int MaxAddressBookEntries = 1024;
+
+    /// <summary>The most observed addresses of this node kept for its peer record.</summary>
+    private const int MaxObservedAddresses = 4;
+
+    private readonly Lock _dialLock = new();
+    private readonly Dictionary<NodeId, Task<PeerConnection>> _dials = new();
+    private readonly Lock _addressLock = new();
+    private readonly Dictionary<NodeId, IPEndPoint[]> _addressBook = new();
+    private readonly List<IPEndPoint> _observed = new();
+    private IPEndPoint[] _publishedEndPoints = [];
+    private int _maintenanceRunning;
+
+    /// <inheritdoc/>
+    public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default) =>
+        await GetOrDialAsync(peer.ToNodeId(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The ready connection to <paramref name="peer"/>: the live one, else a dial to the address the
+    /// routing table, the address book (LAN beacons, provider records) or the DHT's peer record gives.
+    /// Concurrent calls for one peer share one dial.
+    /// </summary>
+    /// <exception cref="MeshException">The peer could not be reached.</exception>
+    internal Task<PeerConnection> GetOrDialAsync(NodeId peer, CancellationToken cancellationToken)
+    {
+        if (GetReadyConnection(peer) is { } ready)
+        {
+            return Task.FromResult(ready);
+        }
+
+        if (peer == Id)
+        {
+            throw new MeshException(MeshError.PeerUnreachable, "A node cannot dial itself.");
+        }
+
+        Task<PeerConnection> dial;
+        lock (_dialLock)
+        {
+            if (!_dials.TryGetValue(peer, out dial!))
+            {
+                dial = DialByIdAsync(peer);
+                _dials[peer] = dial;
+            }
+        }
+
+        return dial.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Opens a session to <paramref name="endPoint"/> and waits for the peer's HELLO.</summary>
+    internal async Task<PeerConnection> DialEndPointAsync(IPEndPoint endPoint, NodeId? expected, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        timeout.CancelAfter(_options.DialTimeout);
+        try
+        {
+            Session session = await _endpoint.ConnectAsync(endPoint, expected, timeout.Token).ConfigureAwait(false);
+            PeerConnection connection = _connections.GetOrAdd(session, static (s, now) => new PeerConnection(s, now), _time.GetTimestamp());
+            await connection.Ready.WaitAsync(timeout.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _counters.DialsSucceeded);
+            return GetReadyConnection(connection.Id) ?? connection;
+        }
+        catch (Exception ex) when (ex is TimeoutException or HandshakeFailedException or OperationCanceledException or MeshException)
+        {
+            Interlocked.Increment(ref _counters.DialsFailed);
+            MeshLog.DialFailed(_logger, expected?.ToShortString() ?? endPoint.ToString(), ex.Message);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new MeshException(MeshError.PeerUnreachable, $"Could not connect to {endPoint}: {(ex is OperationCanceledException ? "timed out" : ex.Message)}", ex);
+        }
+    }
+
+    private async Task<PeerConnection> DialByIdAsync(NodeId peer)
+    {
+        try
+        {
+            await Task.Yield();
+            var tried = new List<IPEndPoint>();
+            foreach (IPEndPoint endPoint in KnownEndPoints(peer))
+            {
+                if (await TryDialAsync(endPoint, peer, tried).ConfigureAwait(false) is { } direct)
+                {
+                    return direct;
+                }
+            }
+
+            PeerLookup lookup = await FindPeerAsync(peer, _stopping.Token).ConfigureAwait(false);
+            if (lookup.Connected && GetReadyConnection(peer) is { } meanwhile)
+            {
+                return meanwhile;
+            }
+
+            foreach (IPEndPoint endPoint in lookup.EndPoints)
+            {
+                if (await TryDialAsync(endPoint, peer, tried).ConfigureAwait(false) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            throw new MeshException(
+                MeshError.PeerUnreachable,
+                tried.Count == 0
+                    ? $"No address is known for {peer.ToShortString()}: it has no session, no routing-table entry and no peer record in the DHT."
+                    : $"{peer.ToShortString()} did not answer at {string.Join(", ", tried)}.");
+        }
+        finally
+        {
+            lock (_dialLock)
+            {
+                _dials.Remove(peer);
+            }
+        }
+    }
+
+    private async Task<PeerConnection?> TryDialAsync(IPEndPoint endPoint, NodeId peer, List<IPEndPoint> tried)
+    {
+        if (tried.Contains(endPoint))
+        {
+            return null;
+        }
+
+        tried.Add(endPoint);
+        try
+        {
+            return await DialEndPointAsync(endPoint, peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (MeshException)
+        {
+            return null;
+        }
+    }
+
+    private List<IPEndPoint> KnownEndPoints(NodeId peer)
+    {
+        var endPoints = new List<IPEndPoint>();
+        foreach (DhtContact contact in _dht.GetClosest(peer, 1))
+        {
+            if (contact.Id == peer)
+            {
+                endPoints.Add(contact.EndPoint);
+            }
+        }
+
+        lock (_addressLock)
+        {
+            if (_addressBook.TryGetValue(peer, out IPEndPoint[]? known))
+            {
+                foreach (IPEndPoint endPoint in known)
+                {
+                    if (!endPoints.Contains(endPoint))
+                    {
+                        endPoints.Add(endPoint);
+                    }
+                }
+            }
+        }
+
+        return endPoints;
+    }
+
+    private void RememberEndPoints(NodeId peer, PeerInfo? info)
+    {
+        if (info is null)
+        {
+            return;
+        }
+
+        var endPoints = new List<IPEndPoint>();
+        foreach (WireContact wire in info.EndPoints)
+        {
+            if (endPoints.Count < 8 && DhtCodec.TryFromWire(wire with { Id = peer.ToArray() }, out DhtContact contact))
+            {
+                endPoints.Add(contact.EndPoint);
+            }
+        }
+
+        if (endPoints.Count > 0)
+        {
+            RememberEndPoints(peer, [.. endPoints]);
+        }
+    }
+
+    private void RememberEndPoints(NodeId peer, IPEndPoint[] endPoints)
+    {
+        lock (_addressLock)
+        {
+            if (_addressBook.Count >= MaxAddressBookEntries && !_addressBook.ContainsKey(peer))
+            {
+                // Full: forget an arbitrary entry; the DHT's peer records remain the source of truth.
+                foreach (NodeId victim in _addressBook.Keys)
+                {
+                    _addressBook.Remove(victim);
+                    break;
+                }
+            }
+
+            _addressBook[peer] = endPoints;
+        }
+    }
+
+    private async Task JoinAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Bootstrap.Count > 0)
+        {
+            int contacts = await _dht.BootstrapAsync(_options.Bootstrap, cancellationToken: cancellationToken).ConfigureAwait(false);
+            MeshLog.Bootstrapped(_logger, _options.Bootstrap.Count, contacts);
+        }
+
+        _dht.Start();
+        _router.Start();
+        _maintenanceTimer = _time.CreateTimer(static s => ((MeshNode)s!).OnMaintenanceTimer(), this, _options.MaintenanceInterval, _options.MaintenanceInterval);
+        await PublishPeerRecordAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void OnLanPeerDiscovered(NodeId peer, IPEndPoint endPoint)
+    {
+        Interlocked.Increment(ref _counters.LanPeersDiscovered);
+        MeshLog.LanPeer(_logger, peer.ToShortString(), endPoint);
+        RememberEndPoints(peer, [endPoint]);
+        if (GetReadyConnection(peer) is null && CountReadyPeers() < _options.MaxConnections && !_stopping.IsCancellationRequested)
+        {
+            Observe(DialDiscoveredAsync(peer), "dial LAN peer");
+        }
+    }
+
+    private async Task DialDiscoveredAsync(NodeId peer)
+    {
+        try
+        {
+            await GetOrDialAsync(peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
+        {
+            // Counted and logged by the dial; the next beacon tries again.
+        }
+    }
+
+    private void OnMaintenanceTimer()
+    {
+        if (Interlocked.Exchange(ref _maintenanceRunning, 1) != 0)
+        {
+            return;
+        }
+
+        Observe(MaintainAsync(), "connection maintenance");
+    }
+
+    /// <summary>Keeps the target number of connections, prunes idle ones, refreshes the peer record.</summary>
+    internal async Task MaintainAsync()
+    {
+        try
+        {
+            PruneIdle();
+            int ready = CountReadyPeers();
+            if (ready < _options.TargetConnections)
+            {
+                var dials = new List<Task>();
+                foreach (DhtContact contact in _dht.GetClosest(Id, _options.TargetConnections * 2))
+                {
+                    if (dials.Count >= _options.TargetConnections - ready)
+                    {
+                        break;
+                    }
+
+                    if (GetReadyConnection(contact.Id) is null)
+                    {
+                        dials.Add(DialDiscoveredAsync(contact.Id));
+                    }
+                }
+
+                await Task.WhenAll(dials).ConfigureAwait(false);
+            }
+
+            if (!SameEndPoints(AdvertisedEndPoints(), _publishedEndPoints))
+            {
+                await PublishPeerRecordAsync(_stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // shutting down
+        }
+        finally
+        {
+            Volatile.Write(ref _maintenanceRunning, 0);
+        }
+    }
+
+    private void PruneIdle()
+    {
+        var idle = new List<PeerConnection>();
+        long now = _time.GetTimestamp();
+        int ready;
+        lock (_peersLock)
+        {
+            ready = _peers.Count;
+            foreach (PeerState state in _peers.Values)
+            {
+                if (state.Primary is { } c && _time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
+                {
+                    idle.Add(c);
+                }
+            }
+        }
+
+        idle.Sort(static (a, b) => a.LastActivity.CompareTo(b.LastActivity));
+        foreach (PeerConnection connection in idle)
+        {
+            if (ready <= _options.TargetConnections)
+            {
+                break;
+            }
+
+            Interlocked.Increment(ref _counters.SessionsPruned);
+            connection.Session.Close("idle", CloseCode.Application);
+            ready--;
+        }
+    }
+
+    private async Task PublishPeerRecordAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<IPEndPoint> endPoints = AdvertisedEndPoints();
+        _publishedEndPoints = [.. endPoints];
+        int stored = await _dht.PublishPeerAsync(OwnPeerInfo(), cancellationToken).ConfigureAwait(false);
+        MeshLog.PeerRecordPublished(_logger, endPoints.Count, stored);
+    }
+
+    private PeerInfo OwnPeerInfo()
+    {
+        IReadOnlyList<IPEndPoint> endPoints = AdvertisedEndPoints();
+        var wire = new WireContact[endPoints.Count];
+        for (int i = 0; i < wire.Length; i++)
+        {
+            wire[i] = new WireContact { Id = [], Address = endPoints[i].Address.GetAddressBytes(), Port = endPoints[i].Port };
+        }
+
+        return new PeerInfo { EndPoints = wire, NatStatus = (byte)NatStatus.Unknown };
+    }
+
+    /// <summary>What the peer record says: configured addresses, the bound one if specific, and what peers observed.</summary>
+    private IReadOnlyList<IPEndPoint> AdvertisedEndPoints()
+    {
+        var endPoints = new List<IPEndPoint>(_options.AdvertisedEndPoints);
+        IPEndPoint local = LocalEndPoint;
+        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any) && !endPoints.Contains(local))
+        {
+            endPoints.Add(local);
+        }
+
+        lock (_addressLock)
+        {
+            foreach (IPEndPoint observed in _observed)
+            {
+                if (!endPoints.Contains(observed))
+                {
+                    endPoints.Add(observed);
+                }
+            }
+        }
+
+        return endPoints;
+    }
+
+    private void NoteObservedAddress(IPEndPoint observed)
+    {
+        lock (_addressLock)
+        {
+            if (_observed.Contains(observed))
+            {
+                return;
+            }
+
+            if (_observed.Count == MaxObservedAddresses)
+            {
+                _observed.RemoveAt(0);
+            }
+
+            _observed.Add(observed);
+        }
+    }
+
+    private static bool SameEndPoints(IReadOnlyList<IPEndPoint> a, IPEndPoint[] b)
+    {
+        if (a.Count != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < b.Length; i++)
+        {
+            if (!a[i].Equals(b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

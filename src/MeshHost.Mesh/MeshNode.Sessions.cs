@@ -1,0 +1,367 @@
+using MeshHost.MessagePack;
+using MeshHost.Mesh.Channels;
+using MeshHost.Mesh.Connections;
+using MeshHost.Mesh.Protocol;
+using MeshHost.Sdk;
+using MeshHost.Transport;
+
+namespace MeshHost.Mesh;
+
+public sealed partial class MeshNode
+{
+    private static readonly MessagePackSerializerOptions ControlLimits = new() { MaxInputLength = 64 * 1024, MaxDepth = 8 };
+    private static readonly TimeSpan DuplicateSessionGrace = TimeSpan.FromSeconds(5);
+    private readonly Lock _peersLock = new();
+    private readonly Dictionary<NodeId, PeerState> _peers = new();
+
+    /// <inheritdoc/>
+    public event Action<PeerId>? PeerJoined;
+
+    /// <inheritdoc/>
+    public event Action<PeerId>? PeerLeft;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ConnectedPeer> Connected
+    {
+        get
+        {
+            var list = new List<ConnectedPeer>();
+            lock (_peersLock)
+            {
+                foreach (PeerState state in _peers.Values)
+                {
+                    if (state.Primary is { } c)
+                    {
+                        list.Add(new ConnectedPeer(
+                            c.Id.ToPeerId(),
+                            c.Session.RemoteEndPoint.ToString(),
+                            c.Session.GetStatistics().SmoothedRtt,
+                            _time.GetElapsedTime(c.ConnectedAt),
+                            c.Session.IsInitiator));
+                    }
+                }
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>The ready connection sends to <paramref name="peer"/> go on, if any.</summary>
+    internal PeerConnection? GetReadyConnection(NodeId peer)
+    {
+        lock (_peersLock)
+        {
+            return _peers.TryGetValue(peer, out PeerState? state) ? state.Primary : null;
+        }
+    }
+
+    internal void SendControl(Session session, ControlMessage message)
+    {
+        using var buffer = new PooledBufferWriter();
+        MessagePackSerializer.Serialize(buffer, message);
+        session.TrySend(MeshChannels.Control, DeliveryMethod.ReliableOrdered, buffer.WrittenSpan);
+    }
+
+    internal void BroadcastControl(ControlMessage message)
+    {
+        using var buffer = new PooledBufferWriter();
+        MessagePackSerializer.Serialize(buffer, message);
+        foreach (Session session in _connections.Keys)
+        {
+            session.TrySend(MeshChannels.Control, DeliveryMethod.ReliableOrdered, buffer.WrittenSpan);
+        }
+    }
+
+    private void OnSessionEstablished(Session session)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            session.Close("node shutting down", CloseCode.Normal);
+            return;
+        }
+
+        PeerConnection connection = _connections.GetOrAdd(session, static (s, now) => new PeerConnection(s, now), _time.GetTimestamp());
+        bool firstSession;
+        lock (_peersLock)
+        {
+            firstSession = !_peers.TryGetValue(connection.Id, out PeerState? state);
+            if (firstSession)
+            {
+                if (_peers.Count >= _options.MaxConnections + 16)
+                {
+                    firstSession = false;
+                    state = null;
+                }
+                else
+                {
+                    state = new PeerState();
+                    _peers.Add(connection.Id, state);
+                }
+            }
+
+            state?.Connections.Add(connection);
+            if (state is null)
+            {
+                _connections.TryRemove(session, out _);
+            }
+        }
+
+        if (!_connections.ContainsKey(session))
+        {
+            session.Close("too many peers", CloseCode.Application);
+            return;
+        }
+
+        // Registered before the snapshot, so a channel opened from here on is announced to it too.
+        SendControl(session, new HelloMessage { Version = ProtocolVersion, Agent = AgentName, Channels = _channels.Snapshot() });
+        if (firstSession)
+        {
+            _router.AddPeer(connection.Id);
+        }
+    }
+
+    private void OnSessionClosed(Session session, CloseReason reason)
+    {
+        if (!_connections.TryRemove(session, out PeerConnection? connection))
+        {
+            return;
+        }
+
+        connection.Fail(new MeshException(MeshError.Closed, $"The session with {connection.Id.ToShortString()} closed: {reason}"));
+        bool lastSession = false;
+        bool wasReady = false;
+        lock (_peersLock)
+        {
+            if (_peers.TryGetValue(connection.Id, out PeerState? state))
+            {
+                state.Connections.Remove(connection);
+                if (state.Primary == connection)
+                {
+                    state.Primary = null;
+                    foreach (PeerConnection other in state.Connections)
+                    {
+                        if (other.IsReady && (state.Primary is null || Prefer(other, state.Primary)))
+                        {
+                            state.Primary = other;
+                        }
+                    }
+                }
+
+                if (state.Connections.Count == 0)
+                {
+                    _peers.Remove(connection.Id);
+                    lastSession = true;
+                    wasReady = state.WasReady;
+                }
+            }
+        }
+
+        if (!lastSession)
+        {
+            return;
+        }
+
+        _router.RemovePeer(connection.Id);
+        foreach (LocalChannel channel in _channels.All())
+        {
+            channel.OnPeerLeft(connection.Id);
+        }
+
+        if (wasReady)
+        {
+            MeshLog.PeerLeft(_logger, connection.Id.ToShortString(), reason.ToString());
+            RaisePeerEvent(PeerLeft, connection.Id);
+        }
+    }
+
+    private void OnReady(PeerConnection connection)
+    {
+        bool joined = false;
+        PeerConnection? loser = null;
+        lock (_peersLock)
+        {
+            if (!_peers.TryGetValue(connection.Id, out PeerState? state))
+            {
+                return; // closed meanwhile
+            }
+
+            if (state.Primary is null)
+            {
+                state.Primary = connection;
+            }
+            else if (Prefer(connection, state.Primary))
+            {
+                loser = state.Primary;
+                state.Primary = connection;
+            }
+            else
+            {
+                loser = connection;
+            }
+
+            joined = !state.WasReady;
+            state.WasReady = true;
+        }
+
+        Session session = connection.Session;
+        _dht.AddAuthenticatedContact(new Dht.DhtContact(connection.Id, session.RemoteEndPoint));
+        if (session.IsInitiator && session.ObservedAddress is { } observed)
+        {
+            NoteObservedAddress(observed);
+        }
+
+        if (joined)
+        {
+            MeshLog.PeerJoined(_logger, connection.Id.ToShortString(), session.RemoteEndPoint, session.IsInitiator ? "outbound" : "inbound");
+            RaisePeerEvent(PeerJoined, connection.Id);
+        }
+
+        if (loser is not null && loser.Session.IsInitiator)
+        {
+            // Both sides agree which of two sessions to keep; the initiator of the other closes it
+            // once in-flight messages on it have had time to land.
+            Observe(CloseDuplicateLaterAsync(loser), "close duplicate session");
+        }
+    }
+
+    /// <summary>True when <paramref name="candidate"/> should carry sends rather than <paramref name="current"/>.</summary>
+    private bool Prefer(PeerConnection candidate, PeerConnection current)
+    {
+        NodeId candidateInitiator = candidate.Session.IsInitiator ? Id : candidate.Id;
+        NodeId currentInitiator = current.Session.IsInitiator ? Id : current.Id;
+        return candidateInitiator < currentInitiator;
+    }
+
+    private async Task CloseDuplicateLaterAsync(PeerConnection loser)
+    {
+        await Task.Delay(DuplicateSessionGrace, _time, _stopping.Token).ConfigureAwait(false);
+        bool stillSecondary;
+        lock (_peersLock)
+        {
+            stillSecondary = _peers.TryGetValue(loser.Id, out PeerState? state) && state.Primary != loser && state.Primary is not null;
+        }
+
+        if (stillSecondary)
+        {
+            loser.Session.Close("duplicate session", CloseCode.Application);
+        }
+    }
+
+    private void RaisePeerEvent(Action<PeerId>? handlers, NodeId peer)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        PeerId id = peer.ToPeerId();
+        foreach (Action<PeerId> handler in handlers.GetInvocationList().Cast<Action<PeerId>>())
+        {
+            try
+            {
+                handler(id);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref _counters.HandlerFaults);
+                MeshLog.HandlerFaulted(_logger, "peer directory event", peer.ToShortString(), ex);
+            }
+        }
+    }
+
+    private void OnMessage(Session session, byte channel, ReadOnlySpan<byte> message)
+    {
+        if (!_connections.TryGetValue(session, out PeerConnection? connection))
+        {
+            return;
+        }
+
+        switch (channel)
+        {
+            case MeshChannels.Control:
+                HandleControl(connection, message);
+                return;
+            case MeshChannels.Dht:
+                HandleDht(connection, message);
+                return;
+            case MeshChannels.PubSub:
+                connection.Touch(_time.GetTimestamp());
+                _router.HandleFrame(connection.Id, message);
+                return;
+        }
+
+        LocalChannel? target = _channels.Get(channel);
+        if (target is null)
+        {
+            Interlocked.Increment(ref _counters.DroppedUnknownChannel);
+            MeshLog.UnknownChannel(_logger, channel, connection.Id.ToShortString());
+            return;
+        }
+
+        if (message.Length > MeshLimits.MaxChannelMessageBytes)
+        {
+            Interlocked.Increment(ref _counters.DroppedTooLarge);
+            return;
+        }
+
+        connection.Touch(_time.GetTimestamp());
+        target.Deliver(connection, message);
+    }
+
+    private void HandleControl(PeerConnection connection, ReadOnlySpan<byte> message)
+    {
+        ControlMessage? control;
+        try
+        {
+            control = MessagePackSerializer.Deserialize<ControlMessage>(message, ControlLimits);
+        }
+        catch (MessagePackSerializationException)
+        {
+            control = null;
+        }
+
+        switch (control)
+        {
+            case HelloMessage hello when hello.Version != ProtocolVersion:
+                CloseForViolation(connection, $"mesh protocol version {hello.Version} is not supported (this node speaks {ProtocolVersion})");
+                return;
+            case HelloMessage hello:
+                if (!connection.ApplyHello(hello))
+                {
+                    CloseForViolation(connection, "a second HELLO");
+                    return;
+                }
+
+                OnReady(connection);
+                return;
+            case ChannelsOpenedMessage opened:
+                connection.AddChannels(opened.Channels);
+                return;
+            case ChannelsClosedMessage closed:
+                connection.RemoveChannels(closed.Ids);
+                return;
+            default:
+                Interlocked.Increment(ref _counters.DroppedMalformed);
+                CloseForViolation(connection, "a malformed control message");
+                return;
+        }
+    }
+
+    private void CloseForViolation(PeerConnection connection, string reason)
+    {
+        MeshLog.ClosingSession(_logger, connection.Id.ToShortString(), reason);
+        connection.Session.Close(reason, CloseCode.ProtocolViolation);
+    }
+
+    /// <summary>Forwards transport events to the node without making them part of its public surface.</summary>
+    private sealed class TransportEvents(MeshNode node) : ITransportHandler
+    {
+        public void OnSessionEstablished(Session session) => node.OnSessionEstablished(session);
+
+        public void OnMessage(Session session, byte channel, DeliveryMethod method, ReadOnlySpan<byte> message) => node.OnMessage(session, channel, message);
+
+        public void OnSessionClosed(Session session, CloseReason reason) => node.OnSessionClosed(session, reason);
+
+        public void OnUnconnectedDatagram(ReadOnlySpan<byte> payload, System.Net.IPEndPoint source) => node._lan?.TryHandle(payload, source);
+    }
+}

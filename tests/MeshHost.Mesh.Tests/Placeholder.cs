@@ -1,5 +1,0 @@
-namespace MeshHost.Mesh.Tests;
-
-internal static class TestAssembly
-{
-}
