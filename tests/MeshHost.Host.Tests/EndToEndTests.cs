@@ -104,7 +104,7 @@ public sealed class EndToEndTests : IDisposable
         int exitCode = await demo.WaitForExitAsync(Deadline);
 
         Assert.True(exitCode == 0, demo.Describe());
-        foreach (string line in new[] { "bootstraps to A", "bootstraps to C", "by id in the DHT: found at 127.0.0.1:", "A dials D by id", "NODE", "LISTENING ON" })
+        foreach (string line in new[] { "bootstraps to A", "bootstraps to C", "up by id: found at 127.0.0.1:", "A dials D by id", "NODE", "LISTENING ON" })
         {
             Assert.True(demo.Output.Contains(line, StringComparison.Ordinal), $"'{line}' is missing.\n{demo.Describe()}");
         }

@@ -9,7 +9,8 @@ namespace MeshHost.Cli;
 
 /// <summary>
 /// <c>meshhost demo</c>: a four-node mesh on 127.0.0.1 in this process, narrated. B and C join
-/// through A, D joins through C only, then A finds D by id through the DHT and dials it.
+/// through A, D joins through C only and meets A and B through the DHT; then A, parted from D,
+/// finds D by id through the DHT and dials it.
 /// </summary>
 internal sealed class DemoCommand : IAsyncDisposable
 {
@@ -65,10 +66,23 @@ internal sealed class DemoCommand : IAsyncDisposable
         MeshNode d = await StartAsync("D", c, cancellationToken).ConfigureAwait(false);
         await ConnectedAsync(d, c, "bootstrap", cancellationToken).ConfigureAwait(false);
 
-        bool aKnewD = IsConnected(a, d);
-        Say(aKnewD
-            ? "A already has a session with D (it learned of D while the mesh formed)."
-            : "A has never been told about D: nobody gave it D's address.");
+        // D was told only about C. Its join is a DHT lookup of its own id through C, and DHT
+        // queries run over sessions: so D meets whoever C's answers name.
+        foreach ((string name, MeshNode node) in new[] { ("A", a), ("B", b) })
+        {
+            if (IsConnected(d, node))
+            {
+                Say($"D met {name} through the DHT: nobody gave either of them the other's address; C's lookup answers named {name} to D.");
+            }
+        }
+
+        // Show a dial by id that needs the DHT: part A and D, as idle pruning would, then let A find D again.
+        if (a.GetReadyConnection(d.Id) is { } session)
+        {
+            session.Session.Close("demo: parting to show a dial by id", CloseCode.Normal);
+            await PartedAsync(a, d, cancellationToken).ConfigureAwait(false);
+            Say("A closes its session with D (as idle pruning would): A now knows D only by id.");
+        }
 
         long lookupStarted = _time.GetTimestamp();
         PeerLookup lookup = await Bounded(ct => a.FindPeerAsync(d.Id, ct), "A's DHT lookup of D", cancellationToken).ConfigureAwait(false);
@@ -78,15 +92,17 @@ internal sealed class DemoCommand : IAsyncDisposable
             throw new DemoFailedException($"A's DHT lookup did not find D after {lookup.Hops} rounds.");
         }
 
-        Say($"A looks D ({d.Id.ToShortString()}) up by id in the DHT: found at {string.Join(", ", lookup.EndPoints)} "
-            + $"{(lookup.Hops == 0 ? "locally" : $"in {lookup.Hops} round{(lookup.Hops == 1 ? "" : "s")}")}, {Formatting.Duration(lookupTook)}.");
+        string how = lookup.Connected ? "through a live session"
+            : lookup.Hops == 0 ? "in the DHT records A itself stores (D published its signed peer record to the nodes closest to its id, A among them)"
+            : $"after {lookup.Hops} lookup round{(lookup.Hops == 1 ? "" : "s")}";
+        Say($"A looks D ({d.Id.ToShortString()}) up by id: found at {string.Join(", ", lookup.EndPoints)} {how}, {Formatting.Duration(lookupTook)}.");
 
         bool connectedBeforeDial = IsConnected(a, d);
         long dialStarted = _time.GetTimestamp();
         await Bounded(async ct => { await a.ConnectAsync(NodeIds.ToPeerId(d.Id), ct).ConfigureAwait(false); return true; }, "A's dial of D", cancellationToken).ConfigureAwait(false);
         Say(connectedBeforeDial
-            ? "A dials D by id: the lookup had already opened a session to D, so the dial reuses it."
-            : $"A dials D by id, using the address from D's signed peer record: connected in {Formatting.Duration(_time.GetElapsedTime(dialStarted))}.");
+            ? "A dials D by id: the lookup's own queries had already reached D, so the dial reuses that session."
+            : $"A dials D by id at the address from the lookup: connected in {Formatting.Duration(_time.GetElapsedTime(dialStarted))}.");
 
         _out.WriteLine();
         WritePeersTable();
@@ -114,20 +130,25 @@ internal sealed class DemoCommand : IAsyncDisposable
     private async Task ConnectedAsync(MeshNode from, MeshNode to, string via, CancellationToken cancellationToken)
     {
         long started = _time.GetTimestamp();
-        await Bounded(
-            async ct =>
-            {
-                while (!IsConnected(from, to) || !IsConnected(to, from))
-                {
-                    await Task.Delay(PollInterval, _time, ct).ConfigureAwait(false);
-                }
-
-                return true;
-            },
-            $"{NameOf(from.Id)} connecting to {NameOf(to.Id)}",
-            cancellationToken).ConfigureAwait(false);
+        await UntilAsync(() => IsConnected(from, to) && IsConnected(to, from), $"{NameOf(from.Id)} connecting to {NameOf(to.Id)}", cancellationToken).ConfigureAwait(false);
         Say($"{NameOf(from.Id)} and {NameOf(to.Id)} are connected (via {via}; session up {Formatting.Duration(_time.GetElapsedTime(started))} after start).");
     }
+
+    private Task PartedAsync(MeshNode one, MeshNode other, CancellationToken cancellationToken) =>
+        UntilAsync(() => !IsConnected(one, other) && !IsConnected(other, one), $"{NameOf(one.Id)} and {NameOf(other.Id)} parting", cancellationToken);
+
+    private Task UntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken) => Bounded(
+        async ct =>
+        {
+            while (!condition())
+            {
+                await Task.Delay(PollInterval, _time, ct).ConfigureAwait(false);
+            }
+
+            return true;
+        },
+        what,
+        cancellationToken);
 
     private void WritePeersTable()
     {
