@@ -26,6 +26,9 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Could not remove the control file {ControlFile}")]
     public static partial void ControlFileRemoveFailed(ILogger logger, string controlFile, Exception exception);
 
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Critical, Message = "Could not write the control file {ControlFile}; stopping, since no command could reach this node")]
+    public static partial void ControlFileWriteFailed(ILogger logger, string controlFile, Exception exception);
+
     [LoggerMessage(EventId = 5020, Level = LogLevel.Warning, Message = "Rejected a control API request to {Path}: {Reason}")]
     public static partial void ControlRequestRejected(ILogger logger, string path, string reason);
 

@@ -52,7 +52,18 @@ internal sealed class ControlFilePublisher : IHostedService
     private void Publish()
     {
         int port = ControlApi.BoundPort(_server);
-        ControlFileStore.Write(DataDirectory, new ControlFile(port, Environment.ProcessId));
+        try
+        {
+            ControlFileStore.Write(DataDirectory, new ControlFile(port, Environment.ProcessId));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A node the CLI cannot find is a node nobody can manage: stop rather than run unseen.
+            HostLog.ControlFileWriteFailed(_logger, ControlFileStore.PathIn(DataDirectory), e);
+            _lifetime.StopApplication();
+            return;
+        }
+
         HostLog.ControlApiListening(_logger, $"127.0.0.1:{port}", ControlFileStore.PathIn(DataDirectory));
         WriteBanner(port);
     }
