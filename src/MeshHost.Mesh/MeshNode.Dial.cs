@@ -68,6 +68,13 @@ public sealed partial class MeshNode
         {
             Session session = await _endpoint.ConnectAsync(endPoint, expected, timeout.Token).ConfigureAwait(false);
             PeerConnection connection = _connections.GetOrAdd(session, static (s, now) => new PeerConnection(s, now), _time.GetTimestamp());
+            if (!session.IsOpen)
+            {
+                // It closed before we registered it: nothing will ever make it ready.
+                _connections.TryRemove(session, out _);
+                throw new MeshException(MeshError.Closed, $"The session closed during the dial: {session.CloseReason}");
+            }
+
             await connection.Ready.WaitAsync(timeout.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _counters.DialsSucceeded);
             return GetReadyConnection(connection.Id) ?? connection;
@@ -267,16 +274,16 @@ public sealed partial class MeshNode
             if (ready < _options.TargetConnections)
             {
                 var dials = new List<Task>();
-                foreach (DhtContact contact in _dht.GetClosest(Id, _options.TargetConnections * 2))
+                foreach (NodeId candidate in DialCandidates(_options.TargetConnections * 2))
                 {
                     if (dials.Count >= _options.TargetConnections - ready)
                     {
                         break;
                     }
 
-                    if (GetReadyConnection(contact.Id) is null)
+                    if (GetReadyConnection(candidate) is null)
                     {
-                        dials.Add(DialDiscoveredAsync(contact.Id));
+                        dials.Add(DialDiscoveredAsync(candidate));
                     }
                 }
 
@@ -296,6 +303,34 @@ public sealed partial class MeshNode
         {
             Volatile.Write(ref _maintenanceRunning, 0);
         }
+    }
+
+    /// <summary>Who to dial when short of the target: the closest routing-table contacts, then peers heard on the LAN.</summary>
+    private List<NodeId> DialCandidates(int count)
+    {
+        var candidates = new List<NodeId>();
+        foreach (DhtContact contact in _dht.GetClosest(Id, count))
+        {
+            candidates.Add(contact.Id);
+        }
+
+        lock (_addressLock)
+        {
+            foreach (NodeId known in _addressBook.Keys)
+            {
+                if (candidates.Count >= count * 2)
+                {
+                    break;
+                }
+
+                if (!candidates.Contains(known))
+                {
+                    candidates.Add(known);
+                }
+            }
+        }
+
+        return candidates;
     }
 
     private void PruneIdle()

@@ -178,7 +178,7 @@ public sealed partial class MeshNode
     {
         public bool TrySend(NodeId peer, ReadOnlySpan<byte> frame)
         {
-            if (node.GetReadyConnection(peer) is not { } connection)
+            if (node.GetAnyConnection(peer) is not { } connection)
             {
                 return false;
             }

@@ -25,21 +25,28 @@ public sealed partial class MeshNode
     {
         get
         {
-            var list = new List<ConnectedPeer>();
+            var ready = new List<PeerConnection>();
             lock (_peersLock)
             {
                 foreach (PeerState state in _peers.Values)
                 {
                     if (state.Primary is { } c)
                     {
-                        list.Add(new ConnectedPeer(
-                            c.Id.ToPeerId(),
-                            c.Session.RemoteEndPoint.ToString(),
-                            c.Session.GetStatistics().SmoothedRtt,
-                            _time.GetElapsedTime(c.ConnectedAt),
-                            c.Session.IsInitiator));
+                        ready.Add(c);
                     }
                 }
+            }
+
+            // Session statistics take the session's lock: never while holding ours.
+            var list = new List<ConnectedPeer>(ready.Count);
+            foreach (PeerConnection c in ready)
+            {
+                list.Add(new ConnectedPeer(
+                    c.Id.ToPeerId(),
+                    c.Session.RemoteEndPoint.ToString(),
+                    c.Session.GetStatistics().SmoothedRtt,
+                    _time.GetElapsedTime(c.ConnectedAt),
+                    c.Session.IsInitiator));
             }
 
             return list;
@@ -52,6 +59,23 @@ public sealed partial class MeshNode
         lock (_peersLock)
         {
             return _peers.TryGetValue(peer, out PeerState? state) ? state.Primary : null;
+        }
+    }
+
+    /// <summary>
+    /// A connection to <paramref name="peer"/> that can carry mesh-level frames (gossip): the ready
+    /// one, else any established one, since those frames need no channel table.
+    /// </summary>
+    internal PeerConnection? GetAnyConnection(NodeId peer)
+    {
+        lock (_peersLock)
+        {
+            if (!_peers.TryGetValue(peer, out PeerState? state))
+            {
+                return null;
+            }
+
+            return state.Primary ?? (state.Connections.Count > 0 ? state.Connections[0] : null);
         }
     }
 
