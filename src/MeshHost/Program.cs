@@ -1,6 +1,8 @@
+using MeshHost.Cli;
+
 namespace MeshHost;
 
 internal static class Program
 {
-    public static int Main(string[] args) => args.Length;
+    public static Task<int> Main(string[] args) => MeshHostCli.InvokeAsync(args, CliConsole.System);
 }

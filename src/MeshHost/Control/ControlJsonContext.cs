@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace MeshHost.Control;
+
+/// <summary>
+/// The source-generated serializer for everything the control API and the CLI read and write:
+/// no reflection, so nothing here keeps a plugin's load context alive.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ControlFile))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(IdResponse))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(PeersResponse))]
+[JsonSerializable(typeof(FindResponse))]
+[JsonSerializable(typeof(ConnectRequest))]
+[JsonSerializable(typeof(ConnectResponse))]
+internal sealed partial class ControlJsonContext : JsonSerializerContext
+{
+}

@@ -1,5 +1,0 @@
-namespace MeshHost.Host.Tests;
-
-internal static class TestAssembly
-{
-}
