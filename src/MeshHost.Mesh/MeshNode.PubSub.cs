@@ -94,6 +94,11 @@ public sealed partial class MeshNode
 
     private void DeliverTopic(TopicState state, NodeId origin, ReadOnlySpan<byte> payload, int hops)
     {
+        if (origin == Id)
+        {
+            return; // the SDK promises a node does not receive its own messages
+        }
+
         Interlocked.Increment(ref _counters.TopicDelivered);
         foreach (TopicDelivery sink in Volatile.Read(ref state.Sinks))
         {
@@ -150,7 +155,9 @@ public sealed partial class MeshNode
 
     private long TopicDroppedCount()
     {
-        return 0; // wired to the router's statistics when the router lands
+        GossipStatistics stats = _router.Statistics;
+        return stats.DroppedInvalidSignature + stats.DroppedMalformed + stats.DroppedTooLarge + stats.DroppedRateLimited
+            + stats.DroppedTopicLimit + stats.DroppedUnknownPeer;
     }
 
     private sealed class TopicState

@@ -13,6 +13,7 @@ internal sealed class TestNodes : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly List<MeshNode> _nodes = [];
+    private int _created;
     private readonly string _root = Directory.CreateTempSubdirectory("meshhost-test-").FullName;
 
     public IReadOnlyList<MeshNode> Nodes => _nodes;
@@ -27,7 +28,7 @@ internal sealed class TestNodes : IAsyncDisposable
     {
         var options = new MeshNodeOptions
         {
-            DataDirectory = dataDirectory ?? Path.Combine(_root, $"node{_nodes.Count}"),
+            DataDirectory = dataDirectory ?? Path.Combine(_root, $"node{Interlocked.Increment(ref _created) - 1}"),
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Bootstrap = seed is null ? [] : [seed.LocalEndPoint],
             LanBeaconAddress = null,
@@ -36,7 +37,11 @@ internal sealed class TestNodes : IAsyncDisposable
         };
         options = configure?.Invoke(options) ?? options;
         MeshNode node = await MeshNode.StartAsync(options).WaitAsync(Timeout);
-        _nodes.Add(node);
+        lock (_nodes)
+        {
+            _nodes.Add(node);
+        }
+
         return node;
     }
 
