@@ -38,17 +38,18 @@ public sealed partial class MeshNode
         where TChannel : LocalChannel
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        _channels.Add(channel);
-        BroadcastControl(new ChannelsOpenedMessage { Channels = [new ChannelEntry { Name = channel.Name, Id = channel.Id }] });
+        ChangeChannelTable(
+            () => _channels.Add(channel),
+            () => new ChannelsOpenedMessage { Channels = [new ChannelEntry { Name = channel.Name, Id = channel.Id }] });
         return channel;
     }
 
     internal void CloseChannel(LocalChannel channel)
     {
-        if (_channels.Remove(channel) && !_stopping.IsCancellationRequested)
-        {
-            BroadcastControl(new ChannelsClosedMessage { Ids = [channel.Id] });
-        }
+        bool removed = false;
+        ChangeChannelTable(
+            () => removed = _channels.Remove(channel),
+            () => removed ? new ChannelsClosedMessage { Ids = [channel.Id] } : new ChannelsClosedMessage());
     }
 
     /// <summary>

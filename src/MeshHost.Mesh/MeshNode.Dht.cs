@@ -75,8 +75,13 @@ public sealed partial class MeshNode
     {
         LookupResult result = await _dht.FindProvidersAsync(recordKey, cancellationToken).ConfigureAwait(false);
         var providers = new List<NodeId>();
-        foreach (WireRecord record in result.Records)
+        foreach (WireRecord? record in result.Records)
         {
+            if (record is null)
+            {
+                continue;
+            }
+
             NodeId publisher = DhtRecords.PublisherId(record);
             if (publisher == default || publisher == Id || providers.Contains(publisher))
             {
@@ -104,11 +109,18 @@ public sealed partial class MeshNode
         return new NodeId(digest);
     }
 
-    private static PeerInfo? DecodePeerInfo(byte[] value)
+    /// <summary>A record's value as PeerInfo; null when it does not decode or holds nil where lists belong (records are signed, not trusted).</summary>
+    private static PeerInfo? DecodePeerInfo(byte[]? value)
     {
+        if (value is null)
+        {
+            return null;
+        }
+
         try
         {
-            return MessagePackSerializer.Deserialize<PeerInfo>(value);
+            PeerInfo? info = MessagePackSerializer.Deserialize<PeerInfo>(value);
+            return info is { EndPoints: not null, Relays: not null } ? info : null;
         }
         catch (MessagePackSerializationException)
         {
@@ -126,9 +138,9 @@ public sealed partial class MeshNode
                 continue;
             }
 
-            foreach (WireContact wire in info.EndPoints)
+            foreach (WireContact? wire in info.EndPoints)
             {
-                if (DhtCodec.TryFromWire(wire with { Id = id.ToArray() }, out DhtContact contact) && !endPoints.Contains(contact.EndPoint))
+                if (wire is not null && DhtCodec.TryFromWire(wire with { Id = id.ToArray() }, out DhtContact contact) && !endPoints.Contains(contact.EndPoint))
                 {
                     endPoints.Add(contact.EndPoint);
                 }

@@ -13,6 +13,9 @@ public sealed partial class MeshNode
     /// <summary>The most peers whose addresses (from LAN beacons and provider records) are remembered for dialling.</summary>
     internal const int MaxAddressBookEntries = 1024;
 
+    /// <summary>The most dials by id under way at once (LAN beacons are unauthenticated: they must not start unbounded work).</summary>
+    internal const int MaxConcurrentDials = 32;
+
     /// <summary>The most observed addresses of this node kept for its peer record.</summary>
     private const int MaxObservedAddresses = 4;
 
@@ -51,8 +54,16 @@ public sealed partial class MeshNode
         {
             if (!_dials.TryGetValue(peer, out dial!))
             {
+                if (_dials.Count >= MaxConcurrentDials)
+                {
+                    throw new MeshException(MeshError.PeerUnreachable, $"{MaxConcurrentDials} dials are already under way; try {peer.ToShortString()} again later.");
+                }
+
                 dial = DialByIdAsync(peer);
                 _dials[peer] = dial;
+
+                // Waiters may all give up (their own cancellation) before the dial ends.
+                dial.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
 
@@ -67,15 +78,23 @@ public sealed partial class MeshNode
         try
         {
             Session session = await _endpoint.ConnectAsync(endPoint, expected, timeout.Token).ConfigureAwait(false);
-            PeerConnection connection = _connections.GetOrAdd(session, static (s, now) => new PeerConnection(s, now), _time.GetTimestamp());
-            if (!session.IsOpen)
+
+            // OnSessionEstablished has run (the transport calls it before the connect completes)
+            // and registered the session, or refused it as a duplicate of one we already have.
+            PeerConnection connection = _connections.TryGetValue(session, out PeerConnection? registered)
+                ? registered
+                : GetAnyConnection(session.RemoteId)
+                    ?? throw new MeshException(MeshError.Closed, $"The session closed during the dial: {session.CloseReason}");
+            try
             {
-                // It closed before we registered it: nothing will ever make it ready.
-                _connections.TryRemove(session, out _);
-                throw new MeshException(MeshError.Closed, $"The session closed during the dial: {session.CloseReason}");
+                await connection.Ready.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (connection.Session == session)
+            {
+                session.Close("no HELLO", CloseCode.ProtocolViolation); // the slot is not held for a silent peer
+                throw;
             }
 
-            await connection.Ready.WaitAsync(timeout.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _counters.DialsSucceeded);
             return GetReadyConnection(connection.Id) ?? connection;
         }
@@ -185,9 +204,9 @@ public sealed partial class MeshNode
         }
 
         var endPoints = new List<IPEndPoint>();
-        foreach (WireContact wire in info.EndPoints)
+        foreach (WireContact? wire in info.EndPoints)
         {
-            if (endPoints.Count < 8 && DhtCodec.TryFromWire(wire with { Id = peer.ToArray() }, out DhtContact contact))
+            if (wire is not null && endPoints.Count < 8 && DhtCodec.TryFromWire(wire with { Id = peer.ToArray() }, out DhtContact contact))
             {
                 endPoints.Add(contact.EndPoint);
             }
@@ -236,7 +255,14 @@ public sealed partial class MeshNode
         Interlocked.Increment(ref _counters.LanPeersDiscovered);
         MeshLog.LanPeer(_logger, peer.ToShortString(), endPoint);
         RememberEndPoints(peer, [endPoint]);
-        if (GetReadyConnection(peer) is null && CountReadyPeers() < _options.MaxConnections && !_stopping.IsCancellationRequested)
+        int dialsUnderWay;
+        lock (_dialLock)
+        {
+            dialsUnderWay = _dials.Count;
+        }
+
+        if (GetReadyConnection(peer) is null && CountReadyPeers() < _options.MaxConnections
+            && dialsUnderWay < MaxConcurrentDials / 2 && !_stopping.IsCancellationRequested)
         {
             Observe(DialDiscoveredAsync(peer), "dial LAN peer");
         }
@@ -269,6 +295,7 @@ public sealed partial class MeshNode
     {
         try
         {
+            CloseSilentSessions();
             PruneIdle();
             int ready = CountReadyPeers();
             if (ready < _options.TargetConnections)
@@ -305,6 +332,14 @@ public sealed partial class MeshNode
         }
     }
 
+    private List<PeerConnection> SessionsOf(NodeId peer)
+    {
+        lock (_peersLock)
+        {
+            return _peers.TryGetValue(peer, out PeerState? state) ? [.. state.Connections] : [];
+        }
+    }
+
     /// <summary>Who to dial when short of the target: the closest routing-table contacts, then peers heard on the LAN.</summary>
     private List<NodeId> DialCandidates(int count)
     {
@@ -337,13 +372,18 @@ public sealed partial class MeshNode
     {
         var idle = new List<PeerConnection>();
         long now = _time.GetTimestamp();
-        int ready;
+        int ready = 0;
         lock (_peersLock)
         {
-            ready = _peers.Count;
             foreach (PeerState state in _peers.Values)
             {
-                if (state.Primary is { } c && _time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
+                if (state.Primary is not { } c)
+                {
+                    continue;
+                }
+
+                ready++;
+                if (_time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
                 {
                     idle.Add(c);
                 }
@@ -359,7 +399,11 @@ public sealed partial class MeshNode
             }
 
             Interlocked.Increment(ref _counters.SessionsPruned);
-            connection.Session.Close("idle", CloseCode.Application);
+            foreach (PeerConnection session in SessionsOf(connection.Id))
+            {
+                session.Session.Close("idle", CloseCode.Application);
+            }
+
             ready--;
         }
     }

@@ -54,7 +54,20 @@ public sealed partial class MeshNode
 
         if (first)
         {
-            state.Subscription = _router.Subscribe(topic, (origin, payload, hops) => DeliverTopic(state, origin, payload, hops));
+            try
+            {
+                state.Subscription = _router.Subscribe(topic, (origin, payload, hops) => DeliverTopic(state, origin, payload, hops));
+            }
+            catch
+            {
+                lock (_topicsLock)
+                {
+                    _topics.Remove(topic); // e.g. the router's topic limit: leave nothing half-joined
+                }
+
+                throw;
+            }
+
             Observe(AnnounceTopicAsync(topic), "announce topic");
         }
 

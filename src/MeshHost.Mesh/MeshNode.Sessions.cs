@@ -79,21 +79,50 @@ public sealed partial class MeshNode
         }
     }
 
-    internal void SendControl(Session session, ControlMessage message)
+    /// <summary>The most sessions kept with one peer: one each way covers simultaneous dials.</summary>
+    internal const int MaxSessionsPerPeer = 2;
+
+    /// <summary>
+    /// Orders channel-table announcements: a HELLO's snapshot and the OPENED/CLOSED broadcasts
+    /// are taken and queued under it, so no peer sees a CLOSED before the HELLO that listed the channel.
+    /// </summary>
+    private readonly Lock _controlLock = new();
+
+    internal void SendControl(PeerConnection connection, ControlMessage message)
     {
-        using var buffer = new PooledBufferWriter();
-        MessagePackSerializer.Serialize(buffer, message);
-        session.TrySend(MeshChannels.Control, DeliveryMethod.ReliableOrdered, buffer.WrittenSpan);
+        if (!connection.EnqueueControl(Encode(message)))
+        {
+            CloseForViolation(connection, "its control messages are not being read");
+        }
     }
 
-    internal void BroadcastControl(ControlMessage message)
+    /// <summary>Changes the channel table and announces the change to every session, as one step.</summary>
+    internal void ChangeChannelTable(Action change, Func<ControlMessage> announcement)
+    {
+        lock (_controlLock)
+        {
+            change();
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            byte[] bytes = Encode(announcement());
+            foreach (PeerConnection connection in _connections.Values)
+            {
+                if (!connection.EnqueueControl(bytes))
+                {
+                    CloseForViolation(connection, "its control messages are not being read");
+                }
+            }
+        }
+    }
+
+    private static byte[] Encode(ControlMessage message)
     {
         using var buffer = new PooledBufferWriter();
         MessagePackSerializer.Serialize(buffer, message);
-        foreach (Session session in _connections.Keys)
-        {
-            session.TrySend(MeshChannels.Control, DeliveryMethod.ReliableOrdered, buffer.WrittenSpan);
-        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private void OnSessionEstablished(Session session)
@@ -104,43 +133,70 @@ public sealed partial class MeshNode
             return;
         }
 
-        PeerConnection connection = _connections.GetOrAdd(session, static (s, now) => new PeerConnection(s, now), _time.GetTimestamp());
-        bool firstSession;
+        var connection = new PeerConnection(session, _time.GetTimestamp());
+        bool firstSession = false;
+        string? refusal = null;
         lock (_peersLock)
         {
-            firstSession = !_peers.TryGetValue(connection.Id, out PeerState? state);
-            if (firstSession)
+            if (!_peers.TryGetValue(connection.Id, out PeerState? state))
             {
                 if (_peers.Count >= _options.MaxConnections + 16)
                 {
-                    firstSession = false;
-                    state = null;
+                    refusal = "too many peers";
                 }
                 else
                 {
                     state = new PeerState();
                     _peers.Add(connection.Id, state);
+                    firstSession = true;
                 }
             }
-
-            state?.Connections.Add(connection);
-            if (state is null)
+            else if (state.Connections.Count >= MaxSessionsPerPeer)
             {
-                _connections.TryRemove(session, out _);
+                refusal = "too many sessions with one peer";
+            }
+            else if (session.IsInitiator && state.Connections.Exists(static c => c.Session.IsInitiator))
+            {
+                // We dialled twice (a lookup and a dial racing): the peer could not tell the two
+                // apart by the tie rule, so the second is closed before either side uses it.
+                refusal = "duplicate session";
+            }
+
+            if (refusal is null)
+            {
+                state!.Connections.Add(connection);
+                _connections[session] = connection;
             }
         }
 
-        if (!_connections.ContainsKey(session))
+        if (refusal is not null)
         {
-            session.Close("too many peers", CloseCode.Application);
+            session.Close(refusal, CloseCode.Application);
             return;
         }
 
         // Registered before the snapshot, so a channel opened from here on is announced to it too.
-        SendControl(session, new HelloMessage { Version = ProtocolVersion, Agent = AgentName, Channels = _channels.Snapshot() });
+        lock (_controlLock)
+        {
+            SendControl(connection, new HelloMessage { Version = ProtocolVersion, Agent = AgentName, Channels = _channels.Snapshot() });
+        }
+
         if (firstSession)
         {
             _router.AddPeer(connection.Id);
+        }
+    }
+
+    /// <summary>Closes sessions whose peer has not sent HELLO within the dial timeout: they would hold a slot for nothing.</summary>
+    private void CloseSilentSessions()
+    {
+        long now = _time.GetTimestamp();
+        foreach (PeerConnection connection in _connections.Values)
+        {
+            if (!connection.IsReady && _time.GetElapsedTime(connection.ConnectedAt, now) > _options.DialTimeout)
+            {
+                CloseForViolation(connection, "no HELLO");
+            }
         }
     }
 
@@ -204,7 +260,7 @@ public sealed partial class MeshNode
         PeerConnection? loser = null;
         lock (_peersLock)
         {
-            if (!_peers.TryGetValue(connection.Id, out PeerState? state))
+            if (!_peers.TryGetValue(connection.Id, out PeerState? state) || !state.Connections.Contains(connection) || !connection.Session.IsOpen)
             {
                 return; // closed meanwhile
             }
@@ -344,6 +400,11 @@ public sealed partial class MeshNode
             control = null;
         }
 
+        if (control is not null && !IsWellFormed(control))
+        {
+            control = null; // nil where a value must be: as malformed as bad bytes
+        }
+
         switch (control)
         {
             case HelloMessage hello when hello.Version != ProtocolVersion:
@@ -369,6 +430,32 @@ public sealed partial class MeshNode
                 CloseForViolation(connection, "a malformed control message");
                 return;
         }
+    }
+
+    private static bool IsWellFormed(ControlMessage control) => control switch
+    {
+        HelloMessage hello => hello.Agent is not null && WellFormed(hello.Channels),
+        ChannelsOpenedMessage opened => WellFormed(opened.Channels),
+        ChannelsClosedMessage closed => closed.Ids is not null,
+        _ => false,
+    };
+
+    private static bool WellFormed(ChannelEntry[]? entries)
+    {
+        if (entries is null)
+        {
+            return false;
+        }
+
+        foreach (ChannelEntry? entry in entries)
+        {
+            if (entry?.Name is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void CloseForViolation(PeerConnection connection, string reason)

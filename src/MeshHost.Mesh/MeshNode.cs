@@ -169,7 +169,8 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         _endpoint?.Dispose();
         MeshLog.Stopped(_logger, Id.ToShortString());
         _identity.Dispose();
-        _stopping.Dispose();
+
+        // _stopping is not disposed: work still unwinding reads its token after this returns.
     }
 
     private void Open()

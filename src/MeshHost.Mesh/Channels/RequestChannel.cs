@@ -49,6 +49,9 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         NodeId target = peer.ToNodeId();
+
+        // Created first: a timeout the clock cannot represent throws here, before anything is registered.
+        using var deadline = new CancellationTokenSource(timeout, Node.Time);
         var pending = new Pending(target);
         ulong id;
         lock (_sync)
@@ -62,7 +65,6 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
             _pending.Add(id, pending);
         }
 
-        using var deadline = new CancellationTokenSource(timeout, Node.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
@@ -211,7 +213,7 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
         RequestHandler<TRequest, TResponse>? handler = Volatile.Read(ref _handler);
         if (handler is null)
         {
-            Node.Observe(SendErrorAsync(from, id, "no handler"), "request error reply");
+            SendError(from, id, "no handler");
             return;
         }
 
@@ -224,7 +226,7 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
         catch (Exception)
         {
             Interlocked.Increment(ref Node.Counters.DroppedMalformed);
-            Node.Observe(SendErrorAsync(from, id, "malformed request"), "request error reply");
+            SendError(from, id, "malformed request");
             return;
         }
 
@@ -232,7 +234,7 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
         if (Interlocked.Increment(ref _running) > MeshLimits.MaxConcurrentHandlers)
         {
             Interlocked.Decrement(ref _running);
-            Node.Observe(SendErrorAsync(from, id, "busy"), "request error reply");
+            SendError(from, id, "busy");
             return;
         }
 
@@ -253,7 +255,7 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
             {
                 Interlocked.Increment(ref Node.Counters.HandlerFaults);
                 MeshLog.HandlerFaulted(Node.Logger, Name, from.Id.ToShortString(), ex);
-                await SendErrorAsync(from, id, $"handler failed ({ex.GetType().Name})").ConfigureAwait(false);
+                SendError(from, id, $"handler failed ({ex.GetType().Name})");
                 return;
             }
 
@@ -262,11 +264,13 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
             MessagePackSerializer.Serialize(buffer, response);
             if (buffer.WrittenCount > MeshLimits.MaxChannelMessageBytes)
             {
-                await SendErrorAsync(from, id, "response too large").ConfigureAwait(false);
+                SendError(from, id, "response too large");
                 return;
             }
 
-            await Node.SendNamedAsync(from, Name, DeliveryMethod.ReliableUnordered, buffer.WrittenMemory, _closing.Token).ConfigureAwait(false);
+            // The session the request came on may since have lost a duplicate-session tie and closed.
+            PeerConnection replyOn = Node.GetReadyConnection(from.Id) ?? from;
+            await Node.SendNamedAsync(replyOn, Name, DeliveryMethod.ReliableUnordered, buffer.WrittenMemory, _closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MeshException or OperationCanceledException)
         {
@@ -278,24 +282,33 @@ internal sealed class RequestChannel<TRequest, TResponse> : LocalChannel, IReque
         }
     }
 
-    private async Task SendErrorAsync(PeerConnection to, ulong id, string reason)
+    /// <summary>
+    /// Answers with an error if the session has room, else drops it: a peer that floods requests
+    /// without reading our answers must not make us queue answers without bound.
+    /// </summary>
+    private void SendError(PeerConnection to, ulong id, string reason)
     {
         using var buffer = new PooledBufferWriter();
         WriteHeader(buffer, ErrorKind, id);
         Encoding.UTF8.GetBytes(reason, buffer);
-        try
+        if (to.TryGetRemoteChannel(Name, out byte channel))
         {
-            await Node.SendNamedAsync(to, Name, DeliveryMethod.ReliableUnordered, buffer.WrittenMemory, _closing.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
-        {
-            // Nobody to tell.
+            to.Session.TrySend(channel, DeliveryMethod.ReliableUnordered, buffer.WrittenSpan);
         }
     }
 
-    private sealed class Pending(NodeId peer)
+    private sealed class Pending
     {
-        public NodeId Peer { get; } = peer;
+        public Pending(NodeId peer)
+        {
+            Peer = peer;
+
+            // It may fault (peer left, channel closed) while the requester is still sending and
+            // will never await it.
+            Completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        public NodeId Peer { get; }
 
         public TaskCompletionSource<TResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

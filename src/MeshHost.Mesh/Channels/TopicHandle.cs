@@ -46,10 +46,20 @@ internal sealed class TopicHandle<T> : ITopic<T>
         IDisposable registration = _inbox.Add(handler);
         lock (_sync)
         {
-            if (_subscriptions++ == 0)
+            if (_subscriptions == 0)
             {
-                _membership = _node.SubscribeTopic(Name, Deliver);
+                try
+                {
+                    _membership = _node.SubscribeTopic(Name, Deliver);
+                }
+                catch
+                {
+                    registration.Dispose();
+                    throw;
+                }
             }
+
+            _subscriptions++;
         }
 
         return new Subscription(this, registration);

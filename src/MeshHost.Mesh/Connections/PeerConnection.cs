@@ -1,20 +1,29 @@
+using System.Text;
 using MeshHost.Mesh.Protocol;
+using MeshHost.Sdk;
 using MeshHost.Transport;
 
 namespace MeshHost.Mesh.Connections;
 
 /// <summary>
 /// One session with a peer, as the mesh sees it: ready once the peer's HELLO arrived, with the
-/// peer's channel table (which id to send each named channel on) and its last application activity.
+/// peer's channel table (which id to send each named channel on), an ordered control queue and
+/// its last application activity.
 /// </summary>
 internal sealed class PeerConnection
 {
     /// <summary>The most entries a peer's channel table may hold; more are ignored.</summary>
-    public const int MaxRemoteChannels = Sdk.MeshLimits.MaxChannels;
+    public const int MaxRemoteChannels = MeshLimits.MaxChannels;
+
+    /// <summary>Control messages that may wait for send-buffer room; beyond this the session is hopeless and is closed.</summary>
+    public const int MaxQueuedControlMessages = 64;
 
     private readonly Lock _sync = new();
     private readonly Dictionary<string, byte> _remoteChannels = new(StringComparer.Ordinal);
+    private readonly string?[] _remoteNames = new string?[256];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Queue<byte[]> _controlQueue = new();
+    private bool _controlDraining;
     private long _lastActivity;
 
     public PeerConnection(Session session, long now)
@@ -22,6 +31,9 @@ internal sealed class PeerConnection
         Session = session;
         ConnectedAt = now;
         _lastActivity = now;
+
+        // A session that closes before its HELLO faults Ready; nobody may be waiting on it.
+        _ready.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public Session Session { get; }
@@ -39,6 +51,44 @@ internal sealed class PeerConnection
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     public void Touch(long now) => Interlocked.Exchange(ref _lastActivity, now);
+
+    /// <summary>
+    /// Queues a control message behind any already waiting, so control messages keep their order
+    /// and are never silently lost to a full send buffer. False when too many are waiting (the
+    /// caller closes the session: a stale channel table is worse than a reconnect).
+    /// </summary>
+    public bool EnqueueControl(byte[] message)
+    {
+        lock (_sync)
+        {
+            if (_controlDraining || _controlQueue.Count > 0)
+            {
+                if (_controlQueue.Count >= MaxQueuedControlMessages)
+                {
+                    return false;
+                }
+
+                _controlQueue.Enqueue(message);
+                return true;
+            }
+
+            switch (Session.TrySend(MeshChannels.Control, DeliveryMethod.ReliableOrdered, message))
+            {
+                case SendResult.Queued:
+                case SendResult.Closed:
+                    return true;
+                case SendResult.WouldBlock:
+                    _controlQueue.Enqueue(message);
+                    _controlDraining = true;
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        _ = DrainControlAsync();
+        return true;
+    }
 
     /// <summary>Applies the peer's HELLO; false if it came twice (a protocol violation).</summary>
     public bool ApplyHello(HelloMessage hello)
@@ -72,18 +122,9 @@ internal sealed class PeerConnection
         {
             foreach (byte id in ids)
             {
-                string? name = null;
-                foreach (KeyValuePair<string, byte> entry in _remoteChannels)
+                if (_remoteNames[id] is { } name)
                 {
-                    if (entry.Value == id)
-                    {
-                        name = entry.Key;
-                        break;
-                    }
-                }
-
-                if (name is not null)
-                {
+                    _remoteNames[id] = null;
                     _remoteChannels.Remove(name);
                 }
             }
@@ -104,14 +145,67 @@ internal sealed class PeerConnection
     {
         foreach (ChannelEntry entry in entries)
         {
-            if (entry.Id is < MeshChannels.FirstNamed or > MeshChannels.LastNamed || entry.Name.Length == 0)
+            if (entry.Id is < MeshChannels.FirstNamed or > MeshChannels.LastNamed
+                || entry.Name.Length == 0 || Encoding.UTF8.GetByteCount(entry.Name) > MeshLimits.MaxChannelNameBytes)
             {
-                continue; // a peer cannot make us send on a reserved id
+                continue; // a peer cannot make us send on a reserved id, or hold long names
             }
 
-            if (_remoteChannels.Count < MaxRemoteChannels || _remoteChannels.ContainsKey(entry.Name))
+            bool known = _remoteChannels.TryGetValue(entry.Name, out byte oldId);
+            if (!known && _remoteChannels.Count >= MaxRemoteChannels)
             {
-                _remoteChannels[entry.Name] = entry.Id;
+                continue;
+            }
+
+            if (known)
+            {
+                _remoteNames[oldId] = null;
+            }
+
+            if (_remoteNames[entry.Id] is { } previous)
+            {
+                _remoteChannels.Remove(previous); // the id now means another channel
+            }
+
+            _remoteChannels[entry.Name] = entry.Id;
+            _remoteNames[entry.Id] = entry.Name;
+        }
+    }
+
+    private async Task DrainControlAsync()
+    {
+        while (true)
+        {
+            byte[] next;
+            lock (_sync)
+            {
+                if (_controlQueue.Count == 0)
+                {
+                    _controlDraining = false;
+                    return;
+                }
+
+                next = _controlQueue.Peek();
+            }
+
+            try
+            {
+                await Session.SendAsync(MeshChannels.Control, DeliveryMethod.ReliableOrdered, next).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                lock (_sync)
+                {
+                    _controlQueue.Clear(); // the session closed: nothing more to send
+                    _controlDraining = false;
+                }
+
+                return;
+            }
+
+            lock (_sync)
+            {
+                _controlQueue.Dequeue();
             }
         }
     }
