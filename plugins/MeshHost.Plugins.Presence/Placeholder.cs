@@ -1,0 +1,5 @@
+namespace MeshHost.Plugins.Presence;
+
+internal static class Placeholder
+{
+}

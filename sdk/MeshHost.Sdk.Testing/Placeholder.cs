@@ -1,0 +1,5 @@
+namespace MeshHost.Sdk.Testing;
+
+internal static class Placeholder
+{
+}

@@ -1,0 +1,5 @@
+namespace MeshHost.Plugins;
+
+internal static class Placeholder
+{
+}

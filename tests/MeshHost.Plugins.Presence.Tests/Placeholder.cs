@@ -1,0 +1,5 @@
+namespace MeshHost.Plugins.Presence.Tests;
+
+internal static class Placeholder
+{
+}

@@ -1,0 +1,5 @@
+namespace MeshHost.Plugins.Tests;
+
+internal static class Placeholder
+{
+}

@@ -1,0 +1,5 @@
+namespace MeshHost.Templates.Tests;
+
+internal static class Placeholder
+{
+}
