@@ -9,6 +9,7 @@ internal sealed class MeshCounterSet
     public long DroppedMalformed;
     public long DroppedTooLarge;
     public long DroppedInboxFull;
+    public long DroppedRateLimited;
     public long HandlerFaults;
     public long DialsSucceeded;
     public long DialsFailed;
@@ -25,6 +26,7 @@ internal sealed class MeshCounterSet
         DroppedMalformed = Interlocked.Read(ref DroppedMalformed),
         DroppedTooLarge = Interlocked.Read(ref DroppedTooLarge),
         DroppedInboxFull = Interlocked.Read(ref DroppedInboxFull),
+        DroppedRateLimited = Interlocked.Read(ref DroppedRateLimited),
         HandlerFaults = Interlocked.Read(ref HandlerFaults),
         DialsSucceeded = Interlocked.Read(ref DialsSucceeded),
         DialsFailed = Interlocked.Read(ref DialsFailed),

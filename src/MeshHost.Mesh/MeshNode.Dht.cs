@@ -17,6 +17,11 @@ public sealed partial class MeshNode
     /// <summary>The most DHT requests this node waits on at once; more fail at once.</summary>
     internal const int MaxPendingDhtRequests = 4096;
 
+    /// <summary>DHT requests answered per peer per second, and the burst allowed (a lookup sends a few; a refresh a few dozen).</summary>
+    internal const double DhtRequestsPerSecond = 50;
+
+    internal const double DhtRequestBurst = 200;
+
     private const byte DhtRequestTag = 0;
     private const byte DhtResponseTag = 1;
     private static readonly byte[] ContentKeyTag = "meshhost-content-v1"u8.ToArray();
@@ -161,6 +166,12 @@ public sealed partial class MeshNode
         int maxBytes = _dht.Options.MaxMessageBytes;
         if (message[0] == DhtRequestTag)
         {
+            if (!connection.TryTakeDhtRequest(_time, DhtRequestsPerSecond, DhtRequestBurst))
+            {
+                Interlocked.Increment(ref _counters.DroppedRateLimited);
+                return; // the asker times out and tries another node
+            }
+
             DhtRequest? request = DhtCodec.DecodeRequest(message[1..], maxBytes);
             if (request is null)
             {

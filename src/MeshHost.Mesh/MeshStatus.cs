@@ -61,6 +61,9 @@ public sealed record MeshCounters
     /// <summary>Messages dropped because a channel's or topic's inbox was full.</summary>
     public long DroppedInboxFull { get; init; }
 
+    /// <summary>DHT requests dropped because the asking peer exceeded its budget.</summary>
+    public long DroppedRateLimited { get; init; }
+
     /// <summary>Exceptions thrown by channel, request and topic handlers (logged, never propagated).</summary>
     public long HandlerFaults { get; init; }
 

@@ -25,6 +25,8 @@ internal sealed class PeerConnection
     private readonly Queue<byte[]> _controlQueue = new();
     private bool _controlDraining;
     private long _lastActivity;
+    private double _dhtTokens;
+    private long _dhtBucketStamp;
 
     public PeerConnection(Session session, long now)
     {
@@ -51,6 +53,36 @@ internal sealed class PeerConnection
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     public void Touch(long now) => Interlocked.Exchange(ref _lastActivity, now);
+
+    /// <summary>
+    /// Takes one DHT request from the peer's budget (a token bucket of <paramref name="burst"/>
+    /// refilled at <paramref name="perSecond"/>); false when it is spent.
+    /// </summary>
+    public bool TryTakeDhtRequest(TimeProvider time, double perSecond, double burst)
+    {
+        long now = time.GetTimestamp();
+        lock (_sync)
+        {
+            if (_dhtBucketStamp == 0)
+            {
+                _dhtTokens = burst;
+            }
+            else
+            {
+                double refill = time.GetElapsedTime(_dhtBucketStamp, now).TotalSeconds * perSecond;
+                _dhtTokens = Math.Min(burst, _dhtTokens + refill);
+            }
+
+            _dhtBucketStamp = now;
+            if (_dhtTokens < 1)
+            {
+                return false;
+            }
+
+            _dhtTokens--;
+            return true;
+        }
+    }
 
     /// <summary>
     /// Queues a control message behind any already waiting, so control messages keep their order

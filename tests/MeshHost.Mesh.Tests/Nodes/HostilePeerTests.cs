@@ -88,6 +88,25 @@ public sealed class HostilePeerTests
         Assert.Contains(honest.LocalId, providers);
     }
 
+    [Fact]
+    public async Task A_flood_of_dht_requests_is_rate_limited_and_counted_and_the_node_still_answers()
+    {
+        await using var mesh = new TestNodes();
+        MeshNode victim = await mesh.StartAsync();
+        MeshNode flooder = await mesh.StartAsync(victim);
+        MeshNode honest = await mesh.StartAsync(victim);
+        Session raw = flooder.GetReadyConnection(victim.Id)!.Session;
+        for (ulong i = 0; i < 2_000; i++)
+        {
+            byte[] ping = [0, .. DhtCodec.Encode(new PingRequest { RequestId = i })];
+            raw.TrySend(MeshChannels.Dht, DeliveryMethod.ReliableUnordered, ping);
+        }
+
+        await TestNodes.WaitUntilAsync(() => victim.Counters.DroppedRateLimited >= 1_000, "the victim to drop most of the flood");
+        PeerLookup lookup = await honest.FindPeerAsync(flooder.Id).WaitAsync(TestNodes.Timeout);
+        Assert.True(lookup.Found);
+    }
+
     private static NodeId ContentKey(byte[] key)
     {
         byte[] tagged = [.. "meshhost-content-v1"u8, .. key];
