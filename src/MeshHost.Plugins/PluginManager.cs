@@ -34,6 +34,9 @@ public sealed partial class PluginManager : IAsyncDisposable
         _logger = environment.LoggerFactory.CreateLogger("MeshHost.Plugins");
     }
 
+    /// <summary>True for a valid plugin id: 1 to 64 of lower-case letters, digits, '.', '-' and '_'.</summary>
+    public static bool IsValidId(string? id) => ManifestReader.IsValidId(id);
+
     /// <summary>The directories searched for plugin folders, as full paths.</summary>
     public IReadOnlyList<string> Directories => [.. _options.Directories.Select(Path.GetFullPath)];
 
@@ -192,19 +195,7 @@ public sealed partial class PluginManager : IAsyncDisposable
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string root in Directories)
         {
-            string[] folders;
-            try
-            {
-                folders = Directory.Exists(root) ? Directory.GetDirectories(root) : [];
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                PluginLog.DirectoryUnreadable(_logger, root, e.Message);
-                continue;
-            }
-
-            Array.Sort(folders, StringComparer.Ordinal);
-            foreach (string folder in folders)
+            foreach (string folder in ManifestReader.ListFolders(root, reason => PluginLog.DirectoryUnreadable(_logger, root, reason)))
             {
                 seen.Add(folder);
                 Entry entry;

@@ -44,6 +44,22 @@ internal static class ManifestReader
     /// <summary>Larger manifests are refused unread.</summary>
     private const int MaxBytes = 64 * 1024;
 
+    /// <summary>The plugin folders in <paramref name="root"/>, sorted; none when it is missing; <paramref name="onError"/> hears why it cannot be read.</summary>
+    public static string[] ListFolders(string root, Action<string>? onError = null)
+    {
+        try
+        {
+            string[] folders = Directory.Exists(root) ? Directory.GetDirectories(root) : [];
+            Array.Sort(folders, StringComparer.Ordinal);
+            return folders;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            onError?.Invoke(e.Message);
+            return [];
+        }
+    }
+
     public static ManifestResult Read(string folder)
     {
         string path = Path.Combine(folder, FileName);
