@@ -38,6 +38,11 @@ public sealed class PluginEndpoint
         }
 
         string trimmed = pattern.Trim('/');
+        if (upper == "POST" && trimmed is "load" or "unload" or "reload")
+        {
+            throw new ArgumentException($"POST {trimmed} at a plugin's root is the host's (POST /v1/plugins/<id>/{trimmed}); choose another path.", nameof(pattern));
+        }
+
         foreach (string segment in Split(trimmed))
         {
             bool parameter = segment.StartsWith('{') && segment.EndsWith('}');
