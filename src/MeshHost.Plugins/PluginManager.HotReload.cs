@@ -84,11 +84,16 @@ public sealed partial class PluginManager
     {
         foreach (Entry entry in Snapshot())
         {
-            entry.Watcher?.Dispose();
-            entry.Watcher = null;
-            entry.Debounce?.Dispose();
-            entry.Debounce = null;
+            Unwatch(entry);
         }
+    }
+
+    private static void Unwatch(Entry entry)
+    {
+        entry.Watcher?.Dispose();
+        entry.Watcher = null;
+        entry.Debounce?.Dispose();
+        entry.Debounce = null;
     }
 
     /// <summary>What a continuation that logs a failure needs, without capturing the manager.</summary>

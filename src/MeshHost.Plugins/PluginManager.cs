@@ -212,15 +212,24 @@ public sealed partial class PluginManager : IAsyncDisposable
                 {
                     Inspect(entry);
                 }
+
+                Watch(entry); // a plugin that does not load yet is watched too: fixing its folder loads it
             }
         }
 
+        List<Entry> removed;
         lock (_entriesLock)
         {
-            foreach (Entry gone in _byFolder.Values.Where(e => !seen.Contains(e.Folder) && e.Instance is null).ToList())
+            removed = [.. _byFolder.Values.Where(e => !seen.Contains(e.Folder) && e.Instance is null)];
+            foreach (Entry gone in removed)
             {
                 _byFolder.Remove(gone.Folder);
             }
+        }
+
+        foreach (Entry gone in removed)
+        {
+            Unwatch(gone);
         }
     }
 

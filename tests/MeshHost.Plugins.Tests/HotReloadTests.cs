@@ -34,4 +34,17 @@ public sealed class HotReloadTests
         PluginFolders.CopyFiles(PluginFolders.Source("echo-v2"), folder);
         await Eventually.UntilAsync(() => host.Manager.Find("test.echo") is { State: PluginState.Running, Version.Major: 2 }, "the fixed build to run");
     }
+
+    [Fact]
+    public async Task A_plugin_that_did_not_load_at_start_loads_once_its_folder_is_fixed()
+    {
+        await using PluginHost host = await PluginHost.CreateAsync(hotReload: true);
+        string folder = host.Folders.Install("echo", manifest: m => m["minimumSdkVersion"] = "9.0");
+        await host.Manager.StartAllAsync().WaitAsync(Eventually.Timeout);
+        Assert.Equal(PluginState.Incompatible, host.Status("test.echo").State);
+
+        PluginFolders.EditManifest(folder, m => m["minimumSdkVersion"] = "1.0");
+
+        await Eventually.UntilAsync(() => host.Status("test.echo").State == PluginState.Running, "the fixed plugin to start");
+    }
 }
