@@ -9,7 +9,7 @@ namespace MeshHost.Plugins;
 /// <summary>
 /// One plugin object and its life on a node: <see cref="StartAsync"/> builds its own service
 /// container, creates its data directory and <see cref="PluginContext"/> and starts it (with a
-/// timeout); <see cref="StopAsync"/> stops it (with a timeout) and releases whatever it left open.
+/// timeout); <see cref="StopAsync(CancellationToken)"/> stops it (with a timeout) and releases whatever it left open.
 /// An instance runs once: Loaded → Running → Stopped or Faulted. To run a plugin again, create a new
 /// instance with a new plugin object.
 /// </summary>
@@ -121,6 +121,10 @@ public sealed class PluginInstance : IAsyncDisposable
     /// </summary>
     public Task StopAsync(CancellationToken cancellationToken = default) =>
         StopCoreAsync(PluginState.Stopped, "stopped", cancellationToken);
+
+    /// <summary>As <see cref="StopAsync(CancellationToken)"/>, with the <see cref="Reason"/> to show afterwards (for example "unloaded on request").</summary>
+    public Task StopAsync(string reason, CancellationToken cancellationToken = default) =>
+        StopCoreAsync(PluginState.Stopped, reason, cancellationToken);
 
     /// <summary>Stops the plugin if it runs.</summary>
     public ValueTask DisposeAsync() => new(StopAsync());
