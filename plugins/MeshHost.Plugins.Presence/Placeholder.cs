@@ -1,5 +1,0 @@
-namespace MeshHost.Plugins.Presence;
-
-internal static class Placeholder
-{
-}

@@ -1,5 +1,0 @@
-namespace MeshHost.Sdk.Testing;
-
-internal static class Placeholder
-{
-}

@@ -1,0 +1,65 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
+using MeshHost.Sdk.Testing;
+
+namespace MeshHost.Plugins.Presence.Tests;
+
+/// <summary>
+/// The plugin as the host ships it: the folder its build copies next to the meshhost executable,
+/// loaded by the host's plugin manager into a collectible context, run, and unloaded.
+/// </summary>
+public sealed class BundledPluginTests
+{
+    private const string LoadContextName = "plugin:" + PresencePlugin.Id;
+
+    [Fact]
+    public async Task The_bundled_folder_holds_only_the_plugin_and_it_runs_and_unloads_from_its_collectible_context()
+    {
+        string plugins = BundledPluginsDirectory();
+        string folder = Path.Combine(plugins, PresencePlugin.Id);
+        Assert.True(File.Exists(Path.Combine(folder, "plugin.json")), $"no plugin.json in {folder}: the build's copy step did not run");
+        Assert.True(File.Exists(Path.Combine(folder, "MeshHost.Plugins.Presence.dll")));
+        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.Sdk.dll")), "the SDK was copied into the plugin's folder");
+        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.MessagePack.dll")), "the MessagePack runtime was copied into the plugin's folder");
+
+        await using TestMesh mesh = await TestMesh.StartAsync(2);
+        TestPlugin<PresencePlugin> listener = await mesh[1].LoadPresenceAsync();
+        var environment = new PluginEnvironment { Mesh = mesh[0].Mesh, DataDirectory = mesh[0].DataDirectory, Time = mesh.Time };
+        await using (var manager = new PluginManager(environment, new PluginManagerOptions { Directories = [plugins], HotReload = false }))
+        {
+            await mesh.WaitAsync(manager.StartAllAsync(), TimeSpan.FromSeconds(10));
+            Assert.Equal(PluginState.Running, manager.Find(PresencePlugin.Id)?.State);
+
+            // It answers a ping from the plugin the test compiled against: the same contract, two load contexts.
+            await mesh.AdvanceAsync(TestMesh.ChannelAnnouncementTime);
+            await mesh.WaitAsync(listener.Plugin.PingAsync(mesh[0].Id, TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+            WeakReference context = FindLoadContext();
+
+            await mesh.WaitAsync(manager.UnloadAsync(PresencePlugin.Id), TimeSpan.FromSeconds(15));
+
+            for (int i = 0; context.IsAlive && i < 50; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await mesh.AdvanceAsync(TimeSpan.FromMilliseconds(50));
+            }
+
+            Assert.False(context.IsAlive, "the plugin's load context is still alive after unload: something keeps its types");
+        }
+    }
+
+    /// <summary>Not inlined, so no local in the test's frame keeps the context alive.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference FindLoadContext() =>
+        new(AssemblyLoadContext.All.Single(c => c.Name == LoadContextName));
+
+    /// <summary>plugins/ next to the meshhost executable of this build's configuration (tests run from tests/X/bin/CONFIG/TFM/).</summary>
+    private static string BundledPluginsDirectory()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = output.Name;
+        string configuration = output.Parent!.Name;
+        string repository = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(repository, "src", "MeshHost", "bin", configuration, framework, "plugins");
+    }
+}

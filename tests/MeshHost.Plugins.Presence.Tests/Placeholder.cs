@@ -1,5 +1,0 @@
-namespace MeshHost.Plugins.Presence.Tests;
-
-internal static class Placeholder
-{
-}
