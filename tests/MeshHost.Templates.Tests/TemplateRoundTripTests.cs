@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.Json;
@@ -21,6 +23,9 @@ public sealed class TemplateRoundTripTests(PackageFeed feed) : IDisposable
 
     private static readonly TimeSpan TemplateTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly TempDirectory _directory = new("meshhost-template-");
 
@@ -34,6 +39,7 @@ public sealed class TemplateRoundTripTests(PackageFeed feed) : IDisposable
 
         AssertPluginFolder(output);
         AssertGeneratedCodeWorksWithTheHostsAssemblies(Path.Combine(output, ProjectName + ".dll"));
+        await AssertRunsInTheHostAsync(output);
     }
 
     /// <summary>Installs the template package into a CLI home of its own and runs <c>dotnet new meshhost-plugin</c>.</summary>
@@ -119,6 +125,76 @@ public sealed class TemplateRoundTripTests(PackageFeed feed) : IDisposable
         finally
         {
             context.Unload();
+        }
+    }
+
+    /// <summary>
+    /// Installs the build output as the only plugin of a real <c>meshhost run</c> (its plugins
+    /// directory set through the <c>Plugins:Directory</c> configuration key), waits for
+    /// <c>meshhost plugins list</c> to report it running and for its start log line, then stops the
+    /// host with SIGTERM and expects a clean exit.
+    /// </summary>
+    private async Task AssertRunsInTheHostAsync(string output)
+    {
+        string plugins = _directory.Combine("plugins");
+        CopyDirectory(output, Path.Combine(plugins, PluginId));
+        string data = _directory.Combine("node");
+        Dictionary<string, string?> environment = new() { ["MESHHOST_Plugins__Directory"] = plugins };
+
+        using DotnetProcess host = DotnetProcess.Start(
+            _directory.Path, environment, BuildInfo.MeshHostAssembly, "run", "--port", "0", "--listen", "127.0.0.1", "--lan-beacon", "off", "--data-dir", data);
+        using CancellationTokenSource deadline = new(HostTimeout);
+        string last = "";
+        while (true)
+        {
+            Assert.False(host.HasExited, $"The host exited before the plugin ran.\n{host.Describe()}\n{last}");
+            CommandResult list = await DotnetProcess.RunAsync(
+                _directory.Path, CommandTimeout, environment, BuildInfo.MeshHostAssembly, "plugins", "list", "--json", "--data-dir", data);
+            last = list.ToString();
+            // 2 is the CLI's usage error: this host does not know the command, and never will.
+            Assert.False(list.ExitCode == 2, $"The host does not accept 'plugins list --json'.\n{list}");
+            if (list.ExitCode == 0 && PluginState(list.Output) is { } state)
+            {
+                Assert.True(state is "Running" or "Loaded", $"The plugin is {state}.\n{list}\n{host.Describe()}");
+                if (state == "Running" && host.Error.Contains(ProjectName + " started on node", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            Assert.False(deadline.IsCancellationRequested, $"The plugin was not reported running within {HostTimeout.TotalSeconds} s.\n{last}\n{host.Describe()}");
+            await Task.Delay(PollInterval, CancellationToken.None);
+        }
+
+        using (Process kill = Process.Start("kill", ["-TERM", host.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().WaitAsync(CommandTimeout);
+        }
+
+        Assert.Equal(0, await host.WaitForExitAsync(HostTimeout));
+    }
+
+    /// <summary>The <c>state</c> of the plugin <see cref="PluginId"/> in <c>plugins list --json</c> output, or null if it is not listed.</summary>
+    private static string? PluginState(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        foreach (JsonElement plugin in document.RootElement.GetProperty("plugins").EnumerateArray())
+        {
+            if (plugin.GetProperty("id").GetString() == PluginId)
+            {
+                return plugin.GetProperty("state").GetString();
+            }
+        }
+
+        return null;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
     }
 

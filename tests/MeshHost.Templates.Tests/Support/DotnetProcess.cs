@@ -58,6 +58,8 @@ internal sealed class DotnetProcess : IDisposable
 
     public string CommandLine { get; }
 
+    public int Id => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     public string Output => Read(_stdout);
