@@ -15,12 +15,15 @@ internal static class MeshHostCli
         }
 
         root.Subcommands.Add(DemoCommand.Create(console));
+        root.Subcommands.Add(PluginCommands.Create(console));
         return root;
     }
 
     public static async Task<int> InvokeAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
-        ParseResult parse = Build(console).Parse(args);
+        RootCommand root = Build(console);
+        using Plugins.PluginCliCatalog? plugins = PluginCliCommands.AddTo(root, console, args);
+        ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)

@@ -66,30 +66,53 @@ internal static class NodeCommands
         string description,
         Func<ControlClient, NodeId, CancellationToken, Task<ControlReply>> call,
         JsonTypeInfo<T> type,
+        Func<TextWriter, T, int> write) =>
+        WithArgument(
+            console,
+            name,
+            description,
+            CliOptions.NodeId(),
+            value => NodeId.TryParse(value, out _) ? null : NodeIds.NotAnId(value),
+            (client, value, ct) => call(client, NodeId.Parse(value), ct),
+            type,
+            write);
+
+    /// <summary>
+    /// A command that takes one argument, checked by <paramref name="problem"/> (null when fine, else
+    /// the message) before anything else, so bad input is exit code 2 whether or not a node runs.
+    /// </summary>
+    internal static Command WithArgument<T>(
+        CliConsole console,
+        string name,
+        string description,
+        Argument<string> argument,
+        Func<string?, string?> problem,
+        Func<ControlClient, string, CancellationToken, Task<ControlReply>> call,
+        JsonTypeInfo<T> type,
         Func<TextWriter, T, int> write)
     {
         Command command = new(name, description);
-        Argument<string> id = CliOptions.NodeId();
         Option<string?> dataDirectory = CliOptions.DataDirectory();
         Option<bool> json = CliOptions.Json();
-        command.Arguments.Add(id);
+        command.Arguments.Add(argument);
         command.Options.Add(dataDirectory);
         command.Options.Add(json);
         command.SetAction((parse, ct) =>
         {
-            string? value = parse.GetValue(id);
-            if (!NodeId.TryParse(value?.Trim(), out NodeId target))
+            string? value = parse.GetValue(argument)?.Trim();
+            if (problem(value) is { } message)
             {
-                console.Error.WriteLine("meshhost: " + NodeIds.NotAnId(value));
+                console.Error.WriteLine("meshhost: " + message);
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            return CallAsync(console, parse.GetValue(dataDirectory), parse.GetValue(json), (client, c) => call(client, target, c), type, write, ct);
+            return CallAsync(console, parse.GetValue(dataDirectory), parse.GetValue(json), (client, c) => call(client, value!, c), type, write, ct);
         });
         return command;
     }
 
-    private static async Task<int> CallAsync<T>(
+    /// <summary>Calls the node of the data directory and prints its answer; maps failures to the documented exit codes.</summary>
+    internal static async Task<int> CallAsync<T>(
         CliConsole console,
         string? dataDirectoryOption,
         bool json,
@@ -174,23 +197,12 @@ internal static class NodeCommands
         return ExitCodes.Success;
     }
 
-    private static int WritePeers(TextWriter o, PeersResponse response)
-    {
-        if (response.Peers.Count == 0)
-        {
-            o.WriteLine("No peers connected.");
-            return ExitCodes.Success;
-        }
-
-        TextTable table = new("PEER", "ENDPOINT", "RTT", "UP FOR", "DIALLED BY");
-        foreach (PeerResponse p in response.Peers)
-        {
-            table.Add(p.Id, p.EndPoint, Formatting.Milliseconds(p.RoundTripTimeMs), Formatting.Duration(TimeSpan.FromSeconds(p.ConnectedForSeconds)), p.Outbound ? "us" : "them");
-        }
-
-        table.WriteTo(o);
-        return ExitCodes.Success;
-    }
+    private static int WritePeers(TextWriter o, PeersResponse response) => TextTable.Write(
+        o,
+        response.Peers,
+        "No peers connected.",
+        ["PEER", "ENDPOINT", "RTT", "UP FOR", "DIALLED BY"],
+        p => [p.Id, p.EndPoint, Formatting.Milliseconds(p.RoundTripTimeMs), Formatting.Duration(TimeSpan.FromSeconds(p.ConnectedForSeconds)), p.Outbound ? "us" : "them"]);
 
     private static int WriteFind(TextWriter o, FindResponse r)
     {

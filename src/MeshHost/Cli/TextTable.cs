@@ -11,6 +11,25 @@ internal sealed class TextTable
         _headers = headers;
     }
 
+    /// <summary>Writes <paramref name="rows"/> as a table, or the line <paramref name="empty"/> when there are none.</summary>
+    public static int Write<T>(TextWriter writer, IReadOnlyList<T> rows, string empty, string[] headers, Func<T, string[]> cells)
+    {
+        if (rows.Count == 0)
+        {
+            writer.WriteLine(empty);
+            return ExitCodes.Success;
+        }
+
+        TextTable table = new(headers);
+        foreach (T row in rows)
+        {
+            table.Add(cells(row));
+        }
+
+        table.WriteTo(writer);
+        return ExitCodes.Success;
+    }
+
     public void Add(params string[] cells)
     {
         if (cells.Length != _headers.Length)

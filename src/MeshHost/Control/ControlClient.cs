@@ -47,6 +47,27 @@ internal sealed class ControlClient : IDisposable
     public Task<ControlReply> PostAsync(string path, string json, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, cancellationToken);
 
+    /// <summary>Any method and body, answered as raw bytes (for plugin endpoints, whose bodies need not be JSON).</summary>
+    public async Task<MeshHost.Sdk.ControlApiResponse> SendRawAsync(string method, string path, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (!body.IsEmpty)
+        {
+            request.Content = new ReadOnlyMemoryContent(body);
+        }
+
+        try
+        {
+            using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return new MeshHost.Sdk.ControlApiResponse((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "", bytes);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            throw new NodeNotRunningException(_dataDirectory, "its control port refused the connection");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<ControlReply> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -61,3 +61,9 @@ internal sealed record ConnectRequest(string? Id);
 
 /// <summary><c>POST /v1/peers/connect</c> answer.</summary>
 internal sealed record ConnectResponse(string Id, bool Connected, double ElapsedMs);
+
+/// <summary><c>GET /v1/plugins</c>.</summary>
+internal sealed record PluginsResponse(IReadOnlyList<PluginResponse> Plugins);
+
+/// <summary>One plugin, and the answer of <c>POST /v1/plugins/{id}/load|unload|reload</c>.</summary>
+internal sealed record PluginResponse(string Id, string? Version, string State, string? Reason, string Folder, long Faults, string Description);

@@ -1,6 +1,7 @@
 using MeshHost.Configuration;
 using MeshHost.Control;
 using MeshHost.Mesh;
+using MeshHost.Plugins;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace MeshHost.Hosting;
 
 /// <summary>
 /// The process of <c>meshhost run</c>: one generic host (a <see cref="WebApplication"/>) holding
-/// the node, the control API and, later, the plugins; the console lifetime turns Ctrl+C and SIGTERM
+/// the node, the control API and the plugins; the console lifetime turns Ctrl+C and SIGTERM
 /// into a clean stop.
 /// </summary>
 internal sealed class NodeHost : IAsyncDisposable
@@ -35,6 +36,7 @@ internal sealed class NodeHost : IAsyncDisposable
     public static async Task<NodeHost> CreateAsync(IConfiguration configuration, MeshNodeOptions options, CliConsole console, CancellationToken cancellationToken)
     {
         string dataDirectory = options.DataDirectory;
+        PluginSettings plugins = PluginSettings.Read(configuration, dataDirectory);
         string token;
         bool tightened;
         try
@@ -80,6 +82,11 @@ internal sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton<MeshNodeService>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<MeshNodeService>());
         builder.Services.AddSingleton<INodeControl, MeshNodeControl>();
+        builder.Services.AddSingleton(plugins);
+        builder.Services.AddSingleton<PluginHostService>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<PluginHostService>());
+        builder.Services.AddSingleton<IPluginManagerAccessor>(static sp => sp.GetRequiredService<PluginHostService>());
+        builder.Services.AddSingleton<IControlApiModule, PluginControlApiModule>();
         builder.Services.AddHostedService<ControlFilePublisher>();
         builder.AddControlApi(token);
 

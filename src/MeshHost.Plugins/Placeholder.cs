@@ -1,5 +1,0 @@
-namespace MeshHost.Plugins;
-
-internal static class Placeholder
-{
-}

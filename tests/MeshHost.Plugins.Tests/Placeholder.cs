@@ -1,5 +1,0 @@
-namespace MeshHost.Plugins.Tests;
-
-internal static class Placeholder
-{
-}

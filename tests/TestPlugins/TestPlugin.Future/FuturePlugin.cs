@@ -1,0 +1,9 @@
+using MeshHost.Sdk;
+
+namespace TestPlugin.Future;
+
+/// <summary>Implements the future SDK's interface.</summary>
+public sealed class FuturePlugin : IMeshPlugin
+{
+    public string Name => "Future";
+}
