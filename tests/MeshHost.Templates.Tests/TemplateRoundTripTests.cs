@@ -155,8 +155,9 @@ public sealed class TemplateRoundTripTests(PackageFeed feed) : IDisposable
             Assert.False(list.ExitCode == 2, $"The host does not accept 'plugins list --json'.\n{list}");
             if (list.ExitCode == 0 && PluginState(list.Output) is { } state)
             {
-                Assert.True(state is "Running" or "Loaded", $"The plugin is {state}.\n{list}\n{host.Describe()}");
-                if (state == "Running" && host.Error.Contains(ProjectName + " started on node", StringComparison.Ordinal))
+                bool running = state.Equals("running", StringComparison.OrdinalIgnoreCase);
+                Assert.True(running || state.Equals("loaded", StringComparison.OrdinalIgnoreCase), $"The plugin is {state}.\n{list}\n{host.Describe()}");
+                if (running && host.Error.Contains(ProjectName + " started on node", StringComparison.Ordinal))
                 {
                     break;
                 }
