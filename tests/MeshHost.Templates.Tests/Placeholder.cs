@@ -1,5 +1,0 @@
-namespace MeshHost.Templates.Tests;
-
-internal static class Placeholder
-{
-}
