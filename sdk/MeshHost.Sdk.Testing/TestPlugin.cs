@@ -73,7 +73,15 @@ public abstract class TestPlugin
     /// <param name="cancellationToken">Passed to the command.</param>
     /// <exception cref="InvalidOperationException">The plugin contributes no command of that name.</exception>
     /// <exception cref="ArgumentException">A declared argument is missing, or an argument or option is not declared.</exception>
-    public async Task<TestCommandResult> RunCommandAsync(string name, IReadOnlyDictionary<string, string>? arguments = null, IReadOnlyDictionary<string, string>? options = null, CancellationToken cancellationToken = default)
+    public Task<TestCommandResult> RunCommandAsync(string name, IReadOnlyDictionary<string, string>? arguments = null, IReadOnlyDictionary<string, string>? options = null, CancellationToken cancellationToken = default) =>
+        RunCommandAsync(name, [], arguments, options, cancellationToken);
+
+    /// <summary>
+    /// Runs a command that takes <see cref="PluginCommand.RemainingArguments"/>, as
+    /// <see cref="RunCommandAsync(string, IReadOnlyDictionary{string, string}?, IReadOnlyDictionary{string, string}?, CancellationToken)"/> does (since 1.1).
+    /// </summary>
+    /// <exception cref="ArgumentException">Remaining arguments were given to a command that declares none.</exception>
+    public async Task<TestCommandResult> RunCommandAsync(string name, IReadOnlyList<string> remainingArguments, IReadOnlyDictionary<string, string>? arguments = null, IReadOnlyDictionary<string, string>? options = null, CancellationToken cancellationToken = default)
     {
         PluginCommand command = TestNodeClient.FindCommand(Instance, name);
         arguments ??= new Dictionary<string, string>();
@@ -81,7 +89,13 @@ public abstract class TestPlugin
         TestNodeClient.CheckInput(command, arguments, options);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var context = new PluginCommandContext(arguments, options, output, error, new TestNodeClient(Instance));
+        ArgumentNullException.ThrowIfNull(remainingArguments);
+        if (remainingArguments.Count > 0 && command.RemainingArguments is null)
+        {
+            throw new ArgumentException($"'{name}' takes no further arguments.", nameof(remainingArguments));
+        }
+
+        var context = new PluginCommandContext(arguments, options, output, error, new TestNodeClient(Instance)) { RemainingArguments = remainingArguments };
         int exitCode = await _mesh.WaitAsync(command.Run(context, cancellationToken), _mesh.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         return new TestCommandResult(exitCode, output.ToString(), error.ToString());
     }
@@ -101,7 +115,7 @@ public sealed class TestPlugin<TPlugin> : TestPlugin
     public TPlugin Plugin => (TPlugin)Instance.Plugin;
 }
 
-/// <summary>What a CLI command run by <see cref="TestPlugin.RunCommandAsync"/> did.</summary>
+/// <summary>What a CLI command run by <see cref="TestPlugin.RunCommandAsync(string, IReadOnlyDictionary{string, string}?, IReadOnlyDictionary{string, string}?, CancellationToken)"/> did.</summary>
 /// <param name="ExitCode">Its exit code: 0 for success.</param>
 /// <param name="Output">What it wrote to standard output.</param>
 /// <param name="Error">What it wrote to standard error.</param>

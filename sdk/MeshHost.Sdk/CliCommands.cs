@@ -34,6 +34,13 @@ public sealed record PluginCommand
     /// <summary>Named options (<c>--name value</c>); each is optional.</summary>
     public IReadOnlyList<PluginCommandArgument> Options { get; init; } = [];
 
+    /// <summary>
+    /// Zero or more further positional arguments after <see cref="Arguments"/>, for commands such as
+    /// <c>meshhost chat send ROOM TEXT...</c> (since SDK 1.1). When set, the command receives them in
+    /// <see cref="PluginCommandContext.RemainingArguments"/>; when null (the default), extra arguments are a usage error.
+    /// </summary>
+    public PluginCommandArgument? RemainingArguments { get; init; }
+
     /// <summary>Runs the command and returns its exit code (0 for success).</summary>
     public required PluginCommandHandler Run { get; init; }
 }
@@ -61,6 +68,12 @@ public sealed class PluginCommandContext
 
     /// <summary>The positional arguments by name.</summary>
     public IReadOnlyDictionary<string, string> Arguments { get; }
+
+    /// <summary>
+    /// The positional arguments after <see cref="Arguments"/>, in order, when the command declares
+    /// <see cref="PluginCommand.RemainingArguments"/> (since SDK 1.1); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> RemainingArguments { get; init; } = [];
 
     /// <summary>The options given, by name (absent options are missing).</summary>
     public IReadOnlyDictionary<string, string> Options { get; }

@@ -17,6 +17,9 @@ public interface IMesh
     /// <summary>Provider records in the DHT.</summary>
     IContentRouting Content { get; }
 
+    /// <summary>Signs with this node's identity key and verifies other nodes' signatures (since SDK 1.1).</summary>
+    INodeSigner Identity { get; }
+
     /// <summary>
     /// Opens a point-to-point channel. Peers that open a channel of the same name exchange messages
     /// on it; peers that have not are refused at send time (<see cref="MeshError.ChannelNotOpenedByPeer"/>).

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 
 namespace MeshHost.Sdk;
 
@@ -47,6 +48,21 @@ public readonly struct PeerId : IEquatable<PeerId>, IComparable<PeerId>
         BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _w1);
         BinaryPrimitives.WriteUInt64BigEndian(destination[16..], _w2);
         BinaryPrimitives.WriteUInt64BigEndian(destination[24..], _w3);
+    }
+
+    /// <summary>The id of the node that holds <paramref name="publicKey"/>: its SHA-256 (since SDK 1.1).</summary>
+    /// <param name="publicKey">A P-256 public key, <c>X || Y</c> (<see cref="INodeSigner.PublicKeySize"/> bytes).</param>
+    /// <exception cref="ArgumentException"><paramref name="publicKey"/> is not 64 bytes long.</exception>
+    public static PeerId FromPublicKey(ReadOnlySpan<byte> publicKey)
+    {
+        if (publicKey.Length != INodeSigner.PublicKeySize)
+        {
+            throw new ArgumentException($"A public key is {INodeSigner.PublicKeySize} bytes, not {publicKey.Length}.", nameof(publicKey));
+        }
+
+        Span<byte> hash = stackalloc byte[Size];
+        SHA256.HashData(publicKey, hash);
+        return new PeerId(hash);
     }
 
     /// <summary>The 32 bytes of the id in a new array.</summary>

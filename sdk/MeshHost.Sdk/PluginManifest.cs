@@ -48,5 +48,5 @@ public static class SdkVersion
     /// This SDK's version. The major version changes when a plugin built against the previous one
     /// could break; the minor when members are added.
     /// </summary>
-    public static Version Current { get; } = new(1, 0, 0);
+    public static Version Current { get; } = new(1, 1, 0);
 }

@@ -46,6 +46,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
     private GossipRouter _router = null!;
     private LanDiscovery? _lan;
     private ITimer? _maintenanceTimer;
+    private readonly NodeSigner _signer;
     private int _disposed;
 
     private MeshNode(MeshNodeOptions options, NodeIdentity identity, ILoggerFactory loggerFactory)
@@ -58,6 +59,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         _startedAt = _time.GetTimestamp();
         Id = identity.Id;
         LocalId = Id.ToPeerId();
+        _signer = new NodeSigner(identity);
     }
 
     /// <summary>
@@ -99,6 +101,9 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
 
     /// <inheritdoc/>
     public IContentRouting Content => this;
+
+    /// <inheritdoc/>
+    public INodeSigner Identity => _signer;
 
     /// <summary>The DHT node (for the host's diagnostics and tests).</summary>
     internal DhtNode Dht => _dht;
@@ -168,6 +173,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
 
         _endpoint?.Dispose();
         MeshLog.Stopped(_logger, Id.ToShortString());
+        _signer.Dispose();
         _identity.Dispose();
 
         // _stopping is not disposed: work still unwinding reads its token after this returns.

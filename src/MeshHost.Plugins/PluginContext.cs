@@ -73,6 +73,9 @@ public sealed class PluginContext : IPluginContext
     /// <inheritdoc/>
     public IContentRouting Content { get; }
 
+    /// <inheritdoc/>
+    public INodeSigner Identity => _mesh.Identity;
+
     /// <summary>How many channels, topics, handlers, subscriptions, timers and provided keys the plugin has open now.</summary>
     public int OpenResourceCount => _tracker.Count;
 

@@ -57,6 +57,8 @@ public sealed class PluginEndToEndTests : IDisposable
         Assert.Contains("\"version\":\"1.0.0\"", status.Output, StringComparison.Ordinal);
         CommandResult item = await CliAsync(0, "echo-status", "--item", "abc", "--data-dir", data);
         Assert.Contains("{\"name\":\"abc\"}", item.Output, StringComparison.Ordinal);
+        CommandResult words = await CliAsync(0, "echo-words", "a", "b c", "d", "--data-dir", data);
+        Assert.Equal("a|b c|d", words.Output.Trim());
         CommandResult help = await CliAsync(0, "--help", "--data-dir", data);
         Assert.Contains("echo-status", help.Output, StringComparison.Ordinal);
 

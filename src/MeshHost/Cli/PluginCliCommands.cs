@@ -99,6 +99,13 @@ internal static class PluginCliCommands
             arguments.Add((argument.Name, symbol));
         }
 
+        Argument<string[]>? remaining = null;
+        if (plugin.RemainingArguments is { } rest)
+        {
+            remaining = new Argument<string[]>(rest.Name) { Description = rest.Description, Arity = ArgumentArity.ZeroOrMore };
+            command.Arguments.Add(remaining);
+        }
+
         List<(string Name, Option<string?> Symbol)> options = [];
         foreach (PluginCommandArgument option in plugin.Options)
         {
@@ -142,7 +149,10 @@ internal static class PluginCliCommands
                 given,
                 console.Out,
                 console.Error,
-                new PluginNodeClient(directory, contributed.PluginId));
+                new PluginNodeClient(directory, contributed.PluginId))
+            {
+                RemainingArguments = remaining is null ? [] : parse.GetValue(remaining) ?? [],
+            };
             try
             {
                 return await plugin.Run(context, ct).ConfigureAwait(false);

@@ -80,7 +80,26 @@ public sealed class EchoPlugin : IMeshPlugin, IControlApiContributor, ICliContri
         api.Map("POST", "fail", (request, ct) => throw new InvalidOperationException("the endpoint failed on purpose"));
     }
 
-    public void AddCommands(ICliBuilder cli) => cli.AddCommand(new PluginCommand
+    public void AddCommands(ICliBuilder cli)
+    {
+        cli.AddCommand(StatusCommand());
+
+        // SDK 1.1: a varying number of positional arguments after the declared ones.
+        cli.AddCommand(new PluginCommand
+        {
+            Name = "echo-words",
+            Description = "Prints its first argument and the remaining ones, separated by '|'.",
+            Arguments = [new PluginCommandArgument("first", "The first word.")],
+            RemainingArguments = new PluginCommandArgument("rest", "Any further words."),
+            Run = (context, ct) =>
+            {
+                context.Output.WriteLine(string.Join('|', [context.Arguments["first"], .. context.RemainingArguments]));
+                return Task.FromResult(0);
+            },
+        });
+    }
+
+    private static PluginCommand StatusCommand() => new()
     {
         Name = "echo-status",
         Description = "Prints the echo plugin's status from the running node.",
@@ -92,5 +111,5 @@ public sealed class EchoPlugin : IMeshPlugin, IControlApiContributor, ICliContri
             context.Output.WriteLine(System.Text.Encoding.UTF8.GetString(response.Body.Span));
             return response.StatusCode == 200 ? 0 : 1;
         },
-    });
+    };
 }
