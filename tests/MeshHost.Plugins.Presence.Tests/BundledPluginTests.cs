@@ -1,5 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Loader;
+using MeshHost.Plugins.Testing;
 using MeshHost.Sdk.Testing;
 
 namespace MeshHost.Plugins.Presence.Tests;
@@ -10,12 +9,10 @@ namespace MeshHost.Plugins.Presence.Tests;
 /// </summary>
 public sealed class BundledPluginTests
 {
-    private const string LoadContextName = "plugin:" + PresencePlugin.Id;
-
     [Fact]
     public async Task The_bundled_folder_holds_only_the_plugin_and_it_runs_and_unloads_from_its_collectible_context()
     {
-        string plugins = BundledPluginsDirectory();
+        string plugins = BundledPlugins.Directory();
         string folder = Path.Combine(plugins, PresencePlugin.Id);
         Assert.True(File.Exists(Path.Combine(folder, "plugin.json")), $"no plugin.json in {folder}: the build's copy step did not run");
         Assert.True(File.Exists(Path.Combine(folder, "MeshHost.Plugins.Presence.dll")));
@@ -33,33 +30,10 @@ public sealed class BundledPluginTests
             // It answers a ping from the plugin the test compiled against: the same contract, two load contexts.
             await mesh.AdvanceAsync(TestMesh.ChannelAnnouncementTime);
             await mesh.WaitAsync(listener.Plugin.PingAsync(mesh[0].Id, TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
-            WeakReference context = FindLoadContext();
+            WeakReference context = BundledPlugins.FindLoadContext(PresencePlugin.Id);
 
             await mesh.WaitAsync(manager.UnloadAsync(PresencePlugin.Id), TimeSpan.FromSeconds(15));
-
-            for (int i = 0; context.IsAlive && i < 50; i++)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                await mesh.AdvanceAsync(TimeSpan.FromMilliseconds(50));
-            }
-
-            Assert.False(context.IsAlive, "the plugin's load context is still alive after unload: something keeps its types");
+            await BundledPlugins.AssertCollectedAsync(context, mesh);
         }
-    }
-
-    /// <summary>Not inlined, so no local in the test's frame keeps the context alive.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WeakReference FindLoadContext() =>
-        new(AssemblyLoadContext.All.Single(c => c.Name == LoadContextName));
-
-    /// <summary>plugins/ next to the meshhost executable of this build's configuration (tests run from tests/X/bin/CONFIG/TFM/).</summary>
-    private static string BundledPluginsDirectory()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = output.Name;
-        string configuration = output.Parent!.Name;
-        string repository = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        return Path.Combine(repository, "src", "MeshHost", "bin", configuration, framework, "plugins");
     }
 }
