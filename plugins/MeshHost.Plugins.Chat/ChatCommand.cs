@@ -7,7 +7,7 @@ namespace MeshHost.Plugins.Chat;
 
 /// <summary>
 /// <c>meshhost chat</c>: <c>join ROOM</c>, <c>leave ROOM</c>, <c>send ROOM TEXT...</c>,
-/// <c>dm NODEID TEXT...</c>, <c>history ROOM</c>, <c>block NODEID</c>, <c>unblock NODEID</c>,
+/// <c>dm NODEID TEXT...</c>, <c>history ROOM</c> (or <c>NODEID</c> for the direct messages with it), <c>block NODEID</c>, <c>unblock NODEID</c>,
 /// <c>status</c>, or <c>ROOM</c> alone for the interactive mode. Runs in the CLI process and reaches
 /// the node through the plugin's control API.
 /// </summary>
@@ -21,7 +21,7 @@ internal static class ChatCommand
     public static PluginCommand Create(TextReader? input, TimeProvider? time) => new()
     {
         Name = "chat",
-        Description = "Chat: join|leave|history ROOM, send ROOM TEXT, dm NODEID TEXT, block|unblock NODEID, status, or ROOM alone to chat interactively (/quit ends).",
+        Description = "Chat: join|leave ROOM, history ROOM|NODEID, send ROOM TEXT, dm NODEID TEXT, block|unblock NODEID, status, or ROOM alone to chat interactively (/quit ends).",
         Arguments = [new PluginCommandArgument("command-or-room", "join, leave, send, dm, history, block, unblock, status; or a room to open interactively.")],
         RemainingArguments = new PluginCommandArgument("args", "The room or NODEID, then the text (the words are joined by spaces)."),
         Options = [new PluginCommandArgument("limit", "history: how many messages (1 to 1000, default 50).")],
@@ -59,7 +59,7 @@ internal static class ChatCommand
             "leave" => ("DELETE", $"rooms/{target}", ""),
             "send" => ("POST", $"rooms/{target}/messages", text),
             "dm" => ("POST", $"dm/{target}", text),
-            "history" => ("GET", $"rooms/{target}/messages?limit={Uri.EscapeDataString(limit)}", ""),
+            "history" => ("GET", $"{(PeerId.TryParse(rest[0], out _) ? "dm" : "rooms")}/{target}/messages?limit={Uri.EscapeDataString(limit)}", ""),
             "block" => ("POST", $"blocks/{target}", ""),
             "unblock" => ("DELETE", $"blocks/{target}", ""),
             _ => ("GET", "status", ""),

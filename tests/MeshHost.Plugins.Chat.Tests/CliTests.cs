@@ -28,6 +28,8 @@ public sealed class CliTests
         Assert.True(dm.ExitCode == 0, dm.Error);
         Assert.StartsWith("Delivered ", dm.Output, StringComparison.Ordinal);
         Assert.Equal("just you", Assert.Single(chats[0].Plugin.History("dm:" + mesh[1].Id)).Text);
+        TestCommandResult direct = await chats[0].RunCommandAsync("chat", [mesh[1].Id.ToString()], Arg("history"));
+        Assert.Contains($"({mesh[1].Id.ToShortString()}): just you", direct.Output, StringComparison.Ordinal);
 
         TestCommandResult bad = await chats[0].RunCommandAsync("chat", ["nobody", "hi"], Arg("dm"));
         Assert.Equal(1, bad.ExitCode);
