@@ -47,6 +47,9 @@ public sealed record LedgerOptions
     /// <summary>How often the node compares tips with peers (default 5 s). Key <c>SyncIntervalSeconds</c>.</summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a peer that sent <see cref="PeerPenalties.Threshold"/> invalid blocks is ignored (default 10 min). Key <c>PenaltySeconds</c>.</summary>
+    public TimeSpan PenaltyDuration { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The genesis specification these options describe.</summary>
     public GenesisSpec ToGenesis()
     {
@@ -135,6 +138,7 @@ public sealed record LedgerOptions
             MempoolSize = (int)Number(configuration, "MempoolSize", 10_000, 1, 1_000_000),
             MempoolPerSender = (int)Number(configuration, "MempoolPerSender", 64, 1, 10_000),
             SyncInterval = TimeSpan.FromSeconds(Number(configuration, "SyncIntervalSeconds", 5, 0.1, 3600)),
+            PenaltyDuration = TimeSpan.FromSeconds(Number(configuration, "PenaltySeconds", 600, 1, 86_400)),
         };
     }
 

@@ -127,7 +127,7 @@ public sealed partial class LedgerPlugin
     {
         if (_penalties!.Penalise(peer, out int count))
         {
-            LedgerLog.PeerPenalised(Context.Logger, peer.ToShortString(), (int)PeerPenalties.IgnoreFor.TotalMinutes, count);
+            LedgerLog.PeerPenalised(Context.Logger, peer.ToShortString(), (int)Math.Ceiling(_penalties!.IgnoreFor.TotalMinutes), count);
         }
     }
 

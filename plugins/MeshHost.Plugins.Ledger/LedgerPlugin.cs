@@ -87,7 +87,7 @@ public sealed partial class LedgerPlugin : IMeshPlugin, IControlApiContributor, 
         _context = context;
         _options = context.Services.GetRequiredService<LedgerOptions>();
         _signatures = new SignatureCache();
-        _penalties = new PeerPenalties(context.Time);
+        _penalties = new PeerPenalties(context.Time, _options.PenaltyDuration);
         _mempool = new Mempool(_options.MempoolSize, _options.MempoolPerSender);
         Store = new LedgerStore(Path.Combine(context.DataDirectory, "ledger.db"));
         try

@@ -4,7 +4,7 @@ namespace MeshHost.Plugins.Ledger;
 
 /// <summary>
 /// Counts invalid blocks and headers per peer; at <see cref="Threshold"/> the peer is ignored for
-/// <see cref="IgnoreFor"/>, then forgiven. At most <see cref="Capacity"/> peers are tracked (the
+/// the configured time (default 10 min), then forgiven. At most <see cref="Capacity"/> peers are tracked (the
 /// oldest record goes first), so a flood of identities cannot grow the table.
 /// </summary>
 internal sealed class PeerPenalties
@@ -13,13 +13,17 @@ internal sealed class PeerPenalties
 
     public const int Capacity = 1024;
 
-    public static readonly TimeSpan IgnoreFor = TimeSpan.FromMinutes(10);
-
     private readonly Lock _sync = new();
     private readonly Dictionary<PeerId, (int Count, long Until, long Since)> _peers = [];
     private readonly TimeProvider _time;
 
-    public PeerPenalties(TimeProvider time) => _time = time;
+    public PeerPenalties(TimeProvider time, TimeSpan ignoreFor)
+    {
+        _time = time;
+        IgnoreFor = ignoreFor;
+    }
+
+    public TimeSpan IgnoreFor { get; }
 
     /// <summary>Records an offence; true when the peer is now ignored.</summary>
     public bool Penalise(PeerId peer, out int count)
