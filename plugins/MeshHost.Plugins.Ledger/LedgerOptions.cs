@@ -29,8 +29,8 @@ public sealed record LedgerOptions
     /// <summary>The funded accounts: <c>Genesis:NODEID = amount</c>.</summary>
     public IReadOnlyDictionary<PeerId, ulong> Genesis { get; init; } = new Dictionary<PeerId, ulong>();
 
-    /// <summary>The genesis time, Unix ms (default 2025-01-01T00:00:00Z). Key <c>GenesisTime</c>.</summary>
-    public long GenesisTime { get; init; } = 1_735_689_600_000;
+    /// <summary>The genesis time, Unix ms (default 0, the Unix epoch: any later block time is valid). Key <c>GenesisTime</c>.</summary>
+    public long GenesisTime { get; init; }
 
     /// <summary>What a block's producer earns beside fees (default 0). Key <c>BlockReward</c>.</summary>
     public ulong BlockReward { get; init; }
@@ -132,7 +132,7 @@ public sealed record LedgerOptions
             Signers = signers,
             Produce = Flag(configuration, "Produce"),
             Genesis = genesis,
-            GenesisTime = (long)Number(configuration, "GenesisTime", 1_735_689_600_000, 0, 4_102_444_800_000),
+            GenesisTime = (long)Number(configuration, "GenesisTime", 0, 0, 4_102_444_800_000),
             BlockReward = (ulong)Number(configuration, "BlockReward", 0, 0, 1_000_000_000),
             MinFee = (ulong)Number(configuration, "MinFee", 1, 0, 1_000_000_000),
             MempoolSize = (int)Number(configuration, "MempoolSize", 10_000, 1, 1_000_000),
