@@ -18,6 +18,58 @@ internal sealed partial class ChainState
 
         lock (_sync)
         {
+            // One SQLite transaction for the block: its header, its body and the tip change it causes.
+            _store.Begin();
+            try
+            {
+                BlockResult result = AddBlockLocked(block);
+                _store.CommitTransaction();
+                return result;
+            }
+            catch
+            {
+                _store.Rollback();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds blocks in order in one SQLite transaction (a sync answer: one disk flush instead of one per
+    /// block); stops after the first one refused as invalid. The results are in the same order.
+    /// </summary>
+    public List<BlockResult> AddBlocks(IReadOnlyList<Block> blocks)
+    {
+        var results = new List<BlockResult>(blocks.Count);
+        lock (_sync)
+        {
+            _store.Begin();
+            try
+            {
+                foreach (Block block in blocks)
+                {
+                    BlockResult result = block?.Header is null || block.Transactions is null ? BlockResult.Rejected(LedgerError.Malformed) : AddBlockLocked(block);
+                    results.Add(result);
+                    if (result.IsInvalid)
+                    {
+                        break;
+                    }
+                }
+
+                _store.CommitTransaction();
+                return results;
+            }
+            catch
+            {
+                _store.Rollback();
+                throw;
+            }
+        }
+    }
+
+    private BlockResult AddBlockLocked(Block block)
+    {
+        {
             LedgerError headerError = AddHeaderLocked(block.Header, out HeaderEntry? entry);
             if (headerError == LedgerError.Duplicate && entry is { HasBody: true })
             {
@@ -281,7 +333,13 @@ internal sealed partial class ChainState
         path.Reverse();
         var lost = new List<Block>();
         var gained = new List<Block>();
-        _store.Begin();
+        bool own = !_store.InTransaction;
+        if (own)
+        {
+            _store.Begin();
+        }
+
+        _store.Save("reorg");
         try
         {
             for (int height = _main.Count - 1; height > fork.Height; height--)
@@ -300,7 +358,13 @@ internal sealed partial class ChainState
                 if (error != LedgerError.None)
                 {
                     culprit = entry;
-                    _store.Rollback();
+                    _store.RollbackTo("reorg");
+                    _store.Release("reorg");
+                    if (own)
+                    {
+                        _store.CommitTransaction();
+                    }
+
                     return error;
                 }
 
@@ -308,11 +372,19 @@ internal sealed partial class ChainState
                 gained.Add(block);
             }
 
-            _store.CommitTransaction();
+            _store.Release("reorg");
+            if (own)
+            {
+                _store.CommitTransaction();
+            }
         }
         catch
         {
-            _store.Rollback();
+            if (own)
+            {
+                _store.Rollback();
+            }
+
             throw;
         }
 

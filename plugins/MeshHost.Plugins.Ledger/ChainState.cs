@@ -196,11 +196,39 @@ internal sealed partial class ChainState : IDisposable
     }
 
     /// <summary>Validates and remembers a header (no body).</summary>
-    public LedgerError AddHeader(BlockHeader header)
+    public LedgerError AddHeader(BlockHeader header) => AddHeaders([header], out _);
+
+    /// <summary>Validates and remembers headers in order, in one SQLite transaction; stops at the first refused.</summary>
+    /// <param name="added">How many were accepted (new or already known).</param>
+    /// <returns>None, or why the first refused header was refused.</returns>
+    public LedgerError AddHeaders(IReadOnlyList<BlockHeader> headers, out int added)
     {
+        added = 0;
         lock (_sync)
         {
-            return AddHeaderLocked(header, out _);
+            _store.Begin();
+            try
+            {
+                foreach (BlockHeader header in headers)
+                {
+                    LedgerError error = AddHeaderLocked(header, out _);
+                    if (error is not (LedgerError.None or LedgerError.Duplicate))
+                    {
+                        _store.CommitTransaction();
+                        return error;
+                    }
+
+                    added++;
+                }
+
+                _store.CommitTransaction();
+                return LedgerError.None;
+            }
+            catch
+            {
+                _store.Rollback();
+                throw;
+            }
         }
     }
 

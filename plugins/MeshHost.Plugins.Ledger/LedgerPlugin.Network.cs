@@ -123,6 +123,28 @@ public sealed partial class LedgerPlugin
         return result;
     }
 
+    /// <summary>Validates a batch of blocks from a peer in one commit; true when one was invalid (the peer is penalised).</summary>
+    private bool SubmitBlocks(PeerId from, IReadOnlyList<Block> blocks)
+    {
+        foreach (BlockResult result in Chain.AddBlocks(blocks))
+        {
+            if (result.Error == LedgerError.None)
+            {
+                Counters.CountBlockAccepted();
+                AfterTipChange(result);
+            }
+            else if (result.IsInvalid)
+            {
+                Counters.CountBlockRefused();
+                LedgerLog.BlockRefused(Context.Logger, from.ToShortString(), result.Error);
+                Penalise(from);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void Penalise(PeerId peer)
     {
         if (_penalties!.Penalise(peer, out int count))
@@ -237,16 +259,13 @@ public sealed partial class LedgerPlugin
                     return;
                 }
 
-                foreach (BlockHeader header in answer.Headers)
+                LedgerError error = Chain.AddHeaders(answer.Headers, out _);
+                if (error != LedgerError.None)
                 {
-                    LedgerError error = Chain.AddHeader(header);
-                    if (error is not (LedgerError.None or LedgerError.Duplicate))
-                    {
-                        Counters.CountBlockRefused();
-                        LedgerLog.BlockRefused(Context.Logger, peer.ToShortString(), error);
-                        Penalise(peer);
-                        return;
-                    }
+                    Counters.CountBlockRefused();
+                    LedgerLog.BlockRefused(Context.Logger, peer.ToShortString(), error);
+                    Penalise(peer);
+                    return;
                 }
 
                 if (answer.Headers.Count < ChainRules.MaxHeadersPerAnswer)
@@ -286,12 +305,9 @@ public sealed partial class LedgerPlugin
                     continue;
                 }
 
-                foreach (Block block in answer.Blocks)
+                if (SubmitBlocks(peer, answer.Blocks))
                 {
-                    if (SubmitBlock(peer, block).IsInvalid)
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
             catch (Exception ex) when (ex is MeshException or TimeoutException)

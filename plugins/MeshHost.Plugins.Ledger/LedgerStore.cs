@@ -133,8 +133,19 @@ internal sealed class LedgerStore : IDisposable
         return command.ExecuteScalar() is byte[] data ? MessagePackSerializer.Deserialize<BlockUndo>(data) : null;
     }
 
-    /// <summary>Starts the transaction a tip change runs in.</summary>
+    /// <summary>Whether a transaction is open.</summary>
+    public bool InTransaction => _transaction is not null;
+
+    /// <summary>Starts the transaction a block (its body and the tip change it causes) is written in.</summary>
     public void Begin() => _transaction = _connection.BeginTransaction();
+
+    /// <summary>Marks a point the open transaction can roll back to (a reorganisation that may fail).</summary>
+    public void Save(string name) => _transaction!.Save(name);
+
+    /// <summary>Undoes what was written since <see cref="Save"/>, keeping what came before (the block's body).</summary>
+    public void RollbackTo(string name) => _transaction!.Rollback(name);
+
+    public void Release(string name) => _transaction!.Release(name);
 
     public void CommitTransaction()
     {
@@ -153,9 +164,9 @@ internal sealed class LedgerStore : IDisposable
             {
                 transaction.Rollback();
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or SqliteException)
             {
-                // Already finished.
+                // Already finished, or the connection is gone: SQLite discards an uncommitted transaction itself.
             }
 
             transaction.Dispose();
