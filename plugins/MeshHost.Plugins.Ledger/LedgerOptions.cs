@@ -1,5 +1,6 @@
 using System.Globalization;
 using MeshHost.Sdk;
+using MeshHost.Plugins.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace MeshHost.Plugins.Ledger;
@@ -75,6 +76,8 @@ public sealed record LedgerOptions
         ? new ProofOfWork(PowBits, BlockInterval)
         : new ProofOfAuthority(Signers, BlockInterval);
 
+    private const string Section = "Plugins:meshhost.ledger";
+
     /// <summary>Reads the section; a value out of range is an error that names the key.</summary>
     /// <exception cref="InvalidOperationException">A value is malformed or out of range.</exception>
     public static LedgerOptions From(IConfiguration configuration)
@@ -82,7 +85,7 @@ public sealed record LedgerOptions
         string consensus = (configuration["Consensus"] ?? "pow").Trim().ToLowerInvariant();
         if (consensus is not ("pow" or "poa"))
         {
-            throw Invalid("Consensus", consensus, "pow or poa");
+            throw OptionValues.Invalid(Section, "Consensus", consensus, "pow or poa");
         }
 
         var signers = new List<byte[]>();
@@ -90,7 +93,7 @@ public sealed record LedgerOptions
         {
             if (text.Length != INodeSigner.PublicKeySize * 2 || !IsHex(text))
             {
-                throw Invalid("Signers", text, "a comma-separated list of 64-byte public keys in hex ('meshhost ledger status' prints this node's)");
+                throw OptionValues.Invalid(Section, "Signers", text, "a comma-separated list of 64-byte public keys in hex ('meshhost ledger status' prints this node's)");
             }
 
             signers.Add(Convert.FromHexString(text));
@@ -98,7 +101,7 @@ public sealed record LedgerOptions
 
         if (consensus == "poa" && signers.Count == 0)
         {
-            throw Invalid("Signers", "", "at least one signer's public key under proof of authority");
+            throw OptionValues.Invalid(Section, "Signers", "", "at least one signer's public key under proof of authority");
         }
 
         var genesis = new Dictionary<PeerId, ulong>();
@@ -107,12 +110,12 @@ public sealed record LedgerOptions
         {
             if (!PeerId.TryParse(account.Key, out PeerId id))
             {
-                throw Invalid("Genesis:" + account.Key, account.Value ?? "", "keyed by a NodeId (64 hex digits)");
+                throw OptionValues.Invalid(Section, "Genesis:" + account.Key, account.Value ?? "", "keyed by a NodeId (64 hex digits)");
             }
 
             if (!ulong.TryParse(account.Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong amount) || amount == 0)
             {
-                throw Invalid("Genesis:" + account.Key, account.Value ?? "", "a positive whole amount");
+                throw OptionValues.Invalid(Section, "Genesis:" + account.Key, account.Value ?? "", "a positive whole amount");
             }
 
             genesis[id] = amount;
@@ -121,24 +124,24 @@ public sealed record LedgerOptions
 
         if (supply > long.MaxValue / 2)
         {
-            throw Invalid("Genesis", supply.ToString(CultureInfo.InvariantCulture), $"a total supply of at most {long.MaxValue / 2}");
+            throw OptionValues.Invalid(Section, "Genesis", supply.ToString(CultureInfo.InvariantCulture), $"a total supply of at most {long.MaxValue / 2}");
         }
 
         return new LedgerOptions
         {
             Consensus = consensus,
-            BlockInterval = TimeSpan.FromSeconds(Number(configuration, "BlockIntervalSeconds", 10, 0.01, 86_400)),
-            PowBits = (int)Number(configuration, "PowBits", 16, 0, 64),
+            BlockInterval = TimeSpan.FromSeconds(OptionValues.Number(configuration, Section, "BlockIntervalSeconds", 10, 0.01, 86_400)),
+            PowBits = (int)OptionValues.Number(configuration, Section, "PowBits", 16, 0, 64),
             Signers = signers,
             Produce = Flag(configuration, "Produce"),
             Genesis = genesis,
-            GenesisTime = (long)Number(configuration, "GenesisTime", 0, 0, 4_102_444_800_000),
-            BlockReward = (ulong)Number(configuration, "BlockReward", 0, 0, 1_000_000_000),
-            MinFee = (ulong)Number(configuration, "MinFee", 1, 0, 1_000_000_000),
-            MempoolSize = (int)Number(configuration, "MempoolSize", 10_000, 1, 1_000_000),
-            MempoolPerSender = (int)Number(configuration, "MempoolPerSender", 64, 1, 10_000),
-            SyncInterval = TimeSpan.FromSeconds(Number(configuration, "SyncIntervalSeconds", 5, 0.1, 3600)),
-            PenaltyDuration = TimeSpan.FromSeconds(Number(configuration, "PenaltySeconds", 600, 1, 86_400)),
+            GenesisTime = (long)OptionValues.Number(configuration, Section, "GenesisTime", 0, 0, 4_102_444_800_000),
+            BlockReward = (ulong)OptionValues.Number(configuration, Section, "BlockReward", 0, 0, 1_000_000_000),
+            MinFee = (ulong)OptionValues.Number(configuration, Section, "MinFee", 1, 0, 1_000_000_000),
+            MempoolSize = (int)OptionValues.Number(configuration, Section, "MempoolSize", 10_000, 1, 1_000_000),
+            MempoolPerSender = (int)OptionValues.Number(configuration, Section, "MempoolPerSender", 64, 1, 10_000),
+            SyncInterval = TimeSpan.FromSeconds(OptionValues.Number(configuration, Section, "SyncIntervalSeconds", 5, 0.1, 3600)),
+            PenaltyDuration = TimeSpan.FromSeconds(OptionValues.Number(configuration, Section, "PenaltySeconds", 600, 1, 86_400)),
         };
     }
 
@@ -159,24 +162,6 @@ public sealed record LedgerOptions
     {
         null => false,
         { } text when bool.TryParse(text, out bool value) => value,
-        { } text => throw Invalid(key, text, "true or false"),
+        { } text => throw OptionValues.Invalid(Section, key, text, "true or false"),
     };
-
-    private static double Number(IConfiguration configuration, string key, double fallback, double min, double max)
-    {
-        if (configuration[key] is not { } text)
-        {
-            return fallback;
-        }
-
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < min || value > max)
-        {
-            throw Invalid(key, text, string.Create(CultureInfo.InvariantCulture, $"a number from {min} to {max}"));
-        }
-
-        return value;
-    }
-
-    private static InvalidOperationException Invalid(string key, string value, string expected) =>
-        new($"Plugins:meshhost.ledger:{key} is '{value}'; it must be {expected}.");
 }

@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 
 namespace MeshHost.Plugins.Ledger;
@@ -31,7 +31,7 @@ public sealed partial class LedgerPlugin
         }
 
         Account state = Balance(account);
-        return ControlApiResponse.Json(Json(w =>
+        return ControlApiResponse.Json(JsonText.Object(w =>
         {
             w.WriteString("account", account.ToString());
             w.WriteNumber("balance", state.Balance);
@@ -73,7 +73,7 @@ public sealed partial class LedgerPlugin
         try
         {
             Transaction transaction = await SendAsync(to, amount, fee, cancellationToken).ConfigureAwait(false);
-            return ControlApiResponse.Json(Json(w =>
+            return ControlApiResponse.Json(JsonText.Object(w =>
             {
                 w.WriteString("id", LedgerCodec.Hex(LedgerCodec.TransactionId(transaction)));
                 w.WriteNumber("nonce", transaction.Nonce);
@@ -100,7 +100,7 @@ public sealed partial class LedgerPlugin
             return ControlApiResponse.Error(404, "no-block", $"Block {height} is not held.");
         }
 
-        return ControlApiResponse.Json(Json(w => WriteBlock(w, block)));
+        return ControlApiResponse.Json(JsonText.Object(w => WriteBlock(w, block)));
     }
 
     private async Task<ControlApiResponse> MineEndpointAsync(ControlApiRequest request, CancellationToken cancellationToken)
@@ -110,10 +110,10 @@ public sealed partial class LedgerPlugin
             ? ControlApiResponse.Error(409, "cannot-produce", _options.Consensus == "poa"
                 ? "This node is not a configured signer, or it signed one of the last blocks; another signer must sign next."
                 : "The tip moved while mining; try again.")
-            : ControlApiResponse.Json(Json(w => WriteBlock(w, block)));
+            : ControlApiResponse.Json(JsonText.Object(w => WriteBlock(w, block)));
     }
 
-    private ControlApiResponse Status() => ControlApiResponse.Json(Json(w =>
+    private ControlApiResponse Status() => ControlApiResponse.Json(JsonText.Object(w =>
     {
         HeaderEntry tip = Chain.Tip;
         w.WriteString("self", Context.LocalId.ToString());
@@ -159,19 +159,5 @@ public sealed partial class LedgerPlugin
         }
 
         w.WriteEndArray();
-    }
-
-    /// <summary>An object written by <paramref name="body"/>.</summary>
-    private static string Json(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -108,6 +108,27 @@ public sealed partial class LedgerPlugin
     internal BlockResult SubmitBlock(PeerId from, Block block)
     {
         BlockResult result = Chain.AddBlock(block);
+        Record(from, result);
+        return result;
+    }
+
+    /// <summary>Validates a batch of blocks from a peer in one commit; true when one was invalid (the peer is penalised).</summary>
+    private bool SubmitBlocks(PeerId from, IReadOnlyList<Block> blocks)
+    {
+        foreach (BlockResult result in Chain.AddBlocks(blocks))
+        {
+            if (!Record(from, result))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Counts a block's outcome, updates the mempool, penalises the sender of an invalid one (then false).</summary>
+    private bool Record(PeerId from, BlockResult result)
+    {
         if (result.Error == LedgerError.None)
         {
             Counters.CountBlockAccepted();
@@ -118,31 +139,10 @@ public sealed partial class LedgerPlugin
             Counters.CountBlockRefused();
             LedgerLog.BlockRefused(Context.Logger, from.ToShortString(), result.Error);
             Penalise(from);
+            return false;
         }
 
-        return result;
-    }
-
-    /// <summary>Validates a batch of blocks from a peer in one commit; true when one was invalid (the peer is penalised).</summary>
-    private bool SubmitBlocks(PeerId from, IReadOnlyList<Block> blocks)
-    {
-        foreach (BlockResult result in Chain.AddBlocks(blocks))
-        {
-            if (result.Error == LedgerError.None)
-            {
-                Counters.CountBlockAccepted();
-                AfterTipChange(result);
-            }
-            else if (result.IsInvalid)
-            {
-                Counters.CountBlockRefused();
-                LedgerLog.BlockRefused(Context.Logger, from.ToShortString(), result.Error);
-                Penalise(from);
-                return true;
-            }
-        }
-
-        return false;
+        return true;
     }
 
     private void Penalise(PeerId peer)

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,13 +31,13 @@ public sealed partial class LedgerPlugin : IMeshPlugin, IControlApiContributor, 
     internal static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly SemaphoreSlim _produce = new(1, 1);
     private readonly Random _random = new(7);
     private IPluginContext? _context;
     private LedgerOptions _options = new();
     private ChainState? _chain;
     private Mempool? _mempool;
+    private BackgroundWork? _background;
     private SignatureCache? _signatures;
     private PeerPenalties? _penalties;
     private ITopic<TransactionGossip>? _txTopic;
@@ -85,6 +85,7 @@ public sealed partial class LedgerPlugin : IMeshPlugin, IControlApiContributor, 
     public Task StartAsync(IPluginContext context, CancellationToken cancellationToken)
     {
         _context = context;
+        _background = new BackgroundWork(ex => LedgerLog.BackgroundFailed(context.Logger, ex));
         _options = context.Services.GetRequiredService<LedgerOptions>();
         _signatures = new SignatureCache();
         _penalties = new PeerPenalties(context.Time, _options.PenaltyDuration);
@@ -117,7 +118,10 @@ public sealed partial class LedgerPlugin : IMeshPlugin, IControlApiContributor, 
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_background is { } background)
+        {
+            await background.WhenAll().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         _txTopic?.Dispose();
         _blockTopic?.Dispose();
         _syncChannel?.Dispose();
@@ -249,68 +253,25 @@ public sealed partial class LedgerPlugin : IMeshPlugin, IControlApiContributor, 
     }
 
     /// <summary>Runs <paramref name="work"/> in the background, tracked so the stop can wait for it.</summary>
-    private void Spawn(Func<CancellationToken, Task> work)
-    {
-        CancellationToken cancellationToken = _stopping.Token;
-        Task task = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await work(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // Stopping.
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The host released the channels: stopping.
-                }
-                catch (Exception ex)
-                {
-                    LedgerLog.BackgroundFailed(Context.Logger, ex);
-                }
-            },
-            CancellationToken.None);
-        _running.TryAdd(task, 0);
-        _ = task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    private void Spawn(Func<CancellationToken, Task> work) => _background!.Spawn(work, _stopping.Token);
 
-    private async Task RunAsync(CancellationTokenSource stopping)
+    private Task RunAsync(CancellationTokenSource stopping)
     {
-        CancellationToken cancellationToken = stopping.Token;
-        try
+        long lastSync = long.MinValue;
+        return _background!.RunEveryAsync(Tick, Context.Time, stopping, async cancellationToken =>
         {
-            using var timer = new PeriodicTimer(Tick, Context.Time);
-            long lastSync = long.MinValue;
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            if (lastSync == long.MinValue || Context.Time.GetElapsedTime(lastSync) >= _options.SyncInterval)
             {
-                if (lastSync == long.MinValue || Context.Time.GetElapsedTime(lastSync) >= _options.SyncInterval)
-                {
-                    lastSync = Context.Time.GetTimestamp();
-                    Pool.Expire(Context.Time.GetUtcNow().ToUnixTimeMilliseconds(), Chain.GetAccount);
-                    await SyncAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                if (_options.Produce && Chain.Consensus.ProduceAt(Chain.Tip, Context.Identity) is { } at
-                    && Context.Time.GetUtcNow().ToUnixTimeMilliseconds() >= at)
-                {
-                    await ProduceAsync(cancellationToken).ConfigureAwait(false);
-                }
+                lastSync = Context.Time.GetTimestamp();
+                Pool.Expire(Context.Time.GetUtcNow().ToUnixTimeMilliseconds(), Chain.GetAccount);
+                await SyncAsync(cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The host released the plugin's timers: it is stopping.
-        }
-        finally
-        {
-            stopping.Dispose();
-        }
+
+            if (_options.Produce && Chain.Consensus.ProduceAt(Chain.Tip, Context.Identity) is { } at
+                && Context.Time.GetUtcNow().ToUnixTimeMilliseconds() >= at)
+            {
+                await ProduceAsync(cancellationToken).ConfigureAwait(false);
+            }
+        });
     }
 }

@@ -1,6 +1,6 @@
 using MeshHost.MessagePack;
 using MeshHost.Sdk;
-using MeshHost.Plugins.Chat;
+using MeshHost.Plugins.Shared;
 using Microsoft.Data.Sqlite;
 
 namespace MeshHost.Plugins.Ledger;
