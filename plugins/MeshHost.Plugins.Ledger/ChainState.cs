@@ -159,7 +159,7 @@ internal sealed partial class ChainState : IDisposable
             long start = 0;
             foreach (byte[] hash in locator)
             {
-                if (_index.TryGetValue(LedgerCodec.Hex(hash), out HeaderEntry? entry) && IsOnMain(entry))
+                if (hash is { Length: LedgerCodec.HashSize } && _index.TryGetValue(LedgerCodec.Hex(hash), out HeaderEntry? entry) && IsOnMain(entry))
                 {
                     start = entry.Height;
                     break;
@@ -239,7 +239,7 @@ internal sealed partial class ChainState : IDisposable
     private LedgerError AddHeaderLocked(BlockHeader header, out HeaderEntry? entry)
     {
         entry = null;
-        if (header.Previous is not { Length: LedgerCodec.HashSize } || header.MerkleRoot is not { Length: LedgerCodec.HashSize }
+        if (header is null || header.Previous is not { Length: LedgerCodec.HashSize } || header.MerkleRoot is not { Length: LedgerCodec.HashSize }
             || header.Producer is not { Length: INodeSigner.PublicKeySize } || header.Target is null || header.Signature is null)
         {
             return LedgerError.Malformed;

@@ -98,7 +98,7 @@ public sealed partial class LedgerPlugin
         }
 
         SyncResponse response = await RequestAsync(from, new SyncRequest { Kind = SyncKind.Blocks, Hashes = [LedgerCodec.BlockHash(header)] }, cancellationToken).ConfigureAwait(false);
-        foreach (Block block in response.Blocks)
+        foreach (Block block in response.Blocks ?? [])
         {
             SubmitBlock(from, block);
         }
@@ -217,7 +217,7 @@ public sealed partial class LedgerPlugin
             try
             {
                 SyncResponse status = await RequestAsync(peer, new SyncRequest { Kind = SyncKind.Status }, cancellationToken).ConfigureAwait(false);
-                if (new System.Numerics.BigInteger(status.TipWeight, isUnsigned: true, isBigEndian: true) > Chain.Tip.Weight)
+                if (new System.Numerics.BigInteger(status.TipWeight ?? [], isUnsigned: true, isBigEndian: true) > Chain.Tip.Weight)
                 {
                     ahead.Add(peer);
                 }
@@ -254,7 +254,7 @@ public sealed partial class LedgerPlugin
             for (int round = 0; round < 1000; round++)
             {
                 SyncResponse answer = await RequestAsync(peer, new SyncRequest { Kind = SyncKind.Headers, Hashes = locator }, cancellationToken).ConfigureAwait(false);
-                if (answer.Headers is not { Count: > 0 })
+                if (answer.Headers is not { Count: > 0 } || answer.Headers.Count > ChainRules.MaxHeadersPerAnswer)
                 {
                     return;
                 }

@@ -264,7 +264,15 @@ public sealed partial class LedgerPlugin : IMeshPlugin, IControlApiContributor, 
             {
                 lastSync = Context.Time.GetTimestamp();
                 Pool.Expire(Context.Time.GetUtcNow().ToUnixTimeMilliseconds(), Chain.GetAccount);
-                await SyncAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await SyncAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException))
+                {
+                    // Whatever a peer's answer did, the loop must keep running: log it and sync again next round.
+                    LedgerLog.BackgroundFailed(Context.Logger, ex);
+                }
             }
 
             if (_options.Produce && Chain.Consensus.ProduceAt(Chain.Tip, Context.Identity) is { } at

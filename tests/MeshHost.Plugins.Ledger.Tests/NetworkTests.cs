@@ -1,3 +1,5 @@
+using MeshHost.Plugins;
+using MeshHost.Sdk;
 using MeshHost.Sdk.Testing;
 
 namespace MeshHost.Plugins.Ledger.Tests;
@@ -141,5 +143,33 @@ public sealed class NetworkTests
         // Forgiven after the penalty time: it syncs again.
         await mesh.AdvanceAsync(TimeSpan.FromSeconds(5));
         await mesh.ConvergeAsync(ledgers, 1, "the node to take the peer's block after the penalty");
+    }
+
+    [Fact]
+    public async Task Malformed_sync_requests_get_an_answer_and_change_nothing()
+    {
+        await using TestMesh mesh = await TestMesh.StartAsync(2);
+        TestPlugin<LedgerPlugin> ledger = await mesh[0].LoadPluginAsync<LedgerPlugin>(LedgerPlugin.Id, LedgerMesh.Settings(mesh));
+        await mesh.MineAsync(ledger);
+        using IRequestChannel<SyncRequest, SyncResponse> channel = mesh[1].Mesh.OpenRequestChannel<SyncRequest, SyncResponse>(LedgerPlugin.SyncChannelName);
+        await mesh.AdvanceAsync(TestMesh.ChannelAnnouncementTime);
+
+        SyncRequest[] hostile =
+        [
+            new() { Kind = SyncKind.Headers, Hashes = [[1, 2, 3], new byte[32]] },
+            new() { Kind = SyncKind.Blocks, Hashes = [[], new byte[31], .. Enumerable.Repeat(new byte[32], 500)] },
+            new() { Kind = (SyncKind)77 },
+        ];
+        foreach (SyncRequest request in hostile)
+        {
+            SyncResponse answer = await mesh.WaitAsync(channel.RequestAsync(mesh[0].Id, request, TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+            Assert.Equal(1, answer.TipHeight);
+            Assert.Empty(answer.Blocks); // no such blocks; sizes that are not hashes are skipped
+        }
+
+        SyncResponse headers = await mesh.WaitAsync(channel.RequestAsync(mesh[0].Id, hostile[0], TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Assert.Single(headers.Headers).Height); // no locator hash known: the chain from genesis
+        Assert.Equal(1, ledger.Plugin.Height);
+        Assert.Equal(PluginState.Running, ledger.State);
     }
 }
