@@ -55,11 +55,14 @@ public sealed class NetworkTests
         Transaction toOne = await mesh.WaitAsync(ledgers[0].Plugin.SendAsync(ledgers[1].Id(), 600, 1), TimeSpan.FromSeconds(10));
         Transaction toTwo = LedgerCodec.Sign(mesh[0].Mesh.Identity, toOne with { To = ledgers[2].Id().ToArray(), Amount = 700 });
         Assert.Equal(LedgerError.None, ledgers[3].Plugin.AdmitTransaction(toTwo));
-        await mesh.WaitUntilAsync(() => ledgers[1].Plugin.PendingTransactions == 1, TimeSpan.FromSeconds(10), "the transfer to reach node 1");
+
+        // And node 1 pays node 0 on side A only: no conflict on side B, so after the heal it goes back to the mempool.
+        Transaction oneToZero = await mesh.WaitAsync(ledgers[1].Plugin.SendAsync(ledgers[0].Id(), 5, 1), TimeSpan.FromSeconds(10));
+        await mesh.WaitUntilAsync(() => ledgers[1].Plugin.PendingTransactions == 2, TimeSpan.FromSeconds(10), "the transfer to reach node 1");
 
         await mesh.MineAsync(ledgers[1]);
         await mesh.ConvergeAsync(sideA, 2, "side A to extend by one");
-        Assert.Equal(LedgerMesh.Funds + 600 + 1, (ulong)ledgers[1].Plugin.Balance(ledgers[1].Id()).Balance); // and the fee, as producer
+        Assert.Equal(LedgerMesh.Funds + 600 - 5 - 1 + 2, (ulong)ledgers[1].Plugin.Balance(ledgers[1].Id()).Balance); // both fees back, as producer
         await mesh.MineAsync(ledgers[3]);
         await mesh.ConvergeAsync(sideB, 2, "side B to take node 3's block");
         await mesh.MineAsync(ledgers[4]);
@@ -82,13 +85,25 @@ public sealed class NetworkTests
         Assert.True(ledgers[0].Plugin.Counters.Reorganisations + ledgers[1].Plugin.Counters.Reorganisations >= 2, "side A did not reorganise");
 
         // The orphaned transfer to node 1 spends a nonce the winning chain used: not back in any mempool, and refused in a block.
-        Assert.All(ledgers, l => Assert.Equal(0, l.Plugin.PendingTransactions));
+        // Node 1's own orphaned transfer is valid on the new chain: it is back in side A's mempools (gossip may
+        // also bring it to side B once healed); nothing else waits anywhere.
+        byte[] returned = LedgerCodec.TransactionId(oneToZero);
+        Assert.All(sideA, l => Assert.True(l.Plugin.Pool.Contains(returned), "the orphaned transfer did not return to the mempool"));
+        Assert.All(ledgers, l => Assert.False(l.Plugin.Pool.Contains(LedgerCodec.TransactionId(toOne)), "the double spend is back in a mempool"));
+        Assert.All(ledgers, l => Assert.True(l.Plugin.PendingTransactions == (l.Plugin.Pool.Contains(returned) ? 1 : 0)));
+        Assert.Equal(LedgerError.Duplicate, ledgers[0].Plugin.AdmitTransaction(oneToZero));
         Assert.Equal(LedgerError.NonceReused, ledgers[0].Plugin.AdmitTransaction(toOne));
         Block template = ledgers[1].Plugin.Chain.BuildBlock([], mesh[1].Mesh.Identity.PublicKey.ToArray(), mesh.Time.GetUtcNow().ToUnixTimeMilliseconds());
         Block withDoubleSpend = template with { Transactions = [toOne], Header = template.Header with { MerkleRoot = LedgerCodec.MerkleRoot([toOne]) } };
         BlockHeader sealedHeader = ledgers[1].Plugin.Chain.Consensus.Seal(withDoubleSpend.Header, ledgers[1].Plugin.Chain.Tip, mesh[1].Mesh.Identity, CancellationToken.None)!;
         Assert.Equal(LedgerError.NonceReused, ledgers[2].Plugin.SubmitBlock(mesh[1].Id, withDoubleSpend with { Header = sealedHeader }).Error);
         Assert.Equal(3, ledgers[2].Plugin.Height);
+
+        // The returned transfer is mined on the winning chain.
+        Block next = await mesh.MineAsync(ledgers[0]);
+        Assert.Equal(LedgerCodec.TransactionId(oneToZero), LedgerCodec.TransactionId(Assert.Single(next.Transactions)));
+        await mesh.ConvergeAsync(ledgers, 4, "everyone to take the block with the returned transfer");
+        Assert.Equal(LedgerMesh.Funds - 6, (ulong)ledgers[1].Plugin.Balance(ledgers[1].Id()).Balance);
     }
 
     [Fact]
