@@ -39,17 +39,20 @@ public sealed partial class MeshNode
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
         ChangeChannelTable(
-            () => _channels.Add(channel),
+            () =>
+            {
+                _channels.Add(channel);
+                return true;
+            },
             () => new ChannelsOpenedMessage { Channels = [new ChannelEntry { Name = channel.Name, Id = channel.Id }] });
         return channel;
     }
 
     internal void CloseChannel(LocalChannel channel)
     {
-        bool removed = false;
         ChangeChannelTable(
-            () => removed = _channels.Remove(channel),
-            () => removed ? new ChannelsClosedMessage { Ids = [channel.Id] } : new ChannelsClosedMessage());
+            () => _channels.Remove(channel),
+            () => new ChannelsClosedMessage { Ids = [channel.Id] });
     }
 
     /// <summary>

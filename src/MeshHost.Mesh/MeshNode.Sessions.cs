@@ -97,14 +97,13 @@ public sealed partial class MeshNode
     }
 
     /// <summary>Changes the channel table and announces the change to every session, as one step.</summary>
-    internal void ChangeChannelTable(Action change, Func<ControlMessage> announcement)
+    internal void ChangeChannelTable(Func<bool> change, Func<ControlMessage> announcement)
     {
         lock (_controlLock)
         {
-            change();
-            if (_stopping.IsCancellationRequested)
+            if (!change() || _stopping.IsCancellationRequested)
             {
-                return;
+                return; // nothing changed, or nobody is left to tell
             }
 
             byte[] bytes = Encode(announcement());

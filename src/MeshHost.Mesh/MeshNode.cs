@@ -225,18 +225,22 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         }
     }
 
+    /// <summary>Peers with a ready session: exactly those whose state has a primary connection.</summary>
     private int CountReadyPeers()
     {
-        var ids = new HashSet<NodeId>();
-        foreach (PeerConnection connection in _connections.Values)
+        int ready = 0;
+        lock (_peersLock)
         {
-            if (connection.IsReady)
+            foreach (Connections.PeerState state in _peers.Values)
             {
-                ids.Add(connection.Id);
+                if (state.Primary is not null)
+                {
+                    ready++;
+                }
             }
         }
 
-        return ids.Count;
+        return ready;
     }
 
     /// <summary>Runs background work whose failure must be logged, never lost.</summary>

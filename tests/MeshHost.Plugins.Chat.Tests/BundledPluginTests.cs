@@ -13,11 +13,7 @@ public sealed class BundledPluginTests
     public async Task The_bundled_folder_holds_the_plugin_and_sqlite_and_it_stores_and_unloads_from_its_collectible_context()
     {
         string plugins = BundledPlugins.Directory();
-        string folder = Path.Combine(plugins, ChatPlugin.Id);
-        Assert.True(File.Exists(Path.Combine(folder, "plugin.json")), $"no plugin.json in {folder}: the build's copy step did not run");
-        Assert.True(File.Exists(Path.Combine(folder, "MeshHost.Plugins.Chat.dll")));
-        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.Sdk.dll")), "the SDK was copied into the plugin's folder");
-        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.MessagePack.dll")), "the MessagePack runtime was copied into the plugin's folder");
+        string folder = BundledPlugins.AssertFolderHoldsThePlugin(plugins, ChatPlugin.Id, "MeshHost.Plugins.Chat.dll");
 
         Assert.True(File.Exists(Path.Combine(folder, "Microsoft.Data.Sqlite.dll")), "SQLite, a private dependency, is not in the plugin's folder");
         Assert.True(Directory.Exists(Path.Combine(folder, "runtimes")), "the native SQLite libraries are not in the plugin's folder");

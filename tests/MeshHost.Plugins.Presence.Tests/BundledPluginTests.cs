@@ -13,11 +13,7 @@ public sealed class BundledPluginTests
     public async Task The_bundled_folder_holds_only_the_plugin_and_it_runs_and_unloads_from_its_collectible_context()
     {
         string plugins = BundledPlugins.Directory();
-        string folder = Path.Combine(plugins, PresencePlugin.Id);
-        Assert.True(File.Exists(Path.Combine(folder, "plugin.json")), $"no plugin.json in {folder}: the build's copy step did not run");
-        Assert.True(File.Exists(Path.Combine(folder, "MeshHost.Plugins.Presence.dll")));
-        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.Sdk.dll")), "the SDK was copied into the plugin's folder");
-        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.MessagePack.dll")), "the MessagePack runtime was copied into the plugin's folder");
+        BundledPlugins.AssertFolderHoldsThePlugin(plugins, PresencePlugin.Id, "MeshHost.Plugins.Presence.dll");
 
         await using TestMesh mesh = await TestMesh.StartAsync(2);
         TestPlugin<PresencePlugin> listener = await mesh[1].LoadPresenceAsync();

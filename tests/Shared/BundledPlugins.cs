@@ -20,6 +20,21 @@ internal static class BundledPlugins
         return Path.Combine(repository, "src", "MeshHost", "bin", configuration, framework, "plugins");
     }
 
+    /// <summary>
+    /// The plugin's folder as the build copies it: its manifest and assembly, and none of the
+    /// contract assemblies the host provides (a copy would make its types differ from the host's).
+    /// </summary>
+    /// <returns>The folder's path.</returns>
+    public static string AssertFolderHoldsThePlugin(string plugins, string pluginId, string assembly)
+    {
+        string folder = Path.Combine(plugins, pluginId);
+        Assert.True(File.Exists(Path.Combine(folder, "plugin.json")), $"no plugin.json in {folder}: the build's copy step did not run");
+        Assert.True(File.Exists(Path.Combine(folder, assembly)), $"{assembly} is not in {folder}");
+        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.Sdk.dll")), "the SDK was copied into the plugin's folder");
+        Assert.False(File.Exists(Path.Combine(folder, "MeshHost.MessagePack.dll")), "the MessagePack runtime was copied into the plugin's folder");
+        return folder;
+    }
+
     /// <summary>A weak reference to the plugin's load context. Not inlined, so no local in the caller's frame keeps the context alive.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static WeakReference FindLoadContext(string pluginId) =>
