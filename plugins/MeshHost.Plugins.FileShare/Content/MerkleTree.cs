@@ -262,6 +262,45 @@ internal sealed class MerkleTree
     }
 
     /// <summary>
+    /// Writes the proofs of blocks <paramref name="firstBlock"/> to <paramref name="firstBlock"/> +
+    /// <paramref name="count"/> - 1 of a piece back to back, hashing the piece's leaves once (not once per
+    /// block), and checks on the way that the piece still hashes to its piece hash, so a seeder whose file
+    /// changed on disk sends nothing that would be rejected.
+    /// </summary>
+    /// <returns>False when <paramref name="pieceData"/> does not hash to the piece's hash; the proofs are then meaningless.</returns>
+    public bool CreateProofs(ReadOnlySpan<byte> pieceData, int piece, int firstBlock, int count, Span<byte> proofs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(pieceData.Length, PieceLength(piece));
+        int nodes = BlocksInPiece(piece);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)firstBlock + (uint)count, (uint)nodes);
+        int proofLength = PieceHeight * MerkleHash.HashSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(proofs.Length, proofLength * count);
+
+        byte[] layer = ArrayPool<byte>.Shared.Rent(nodes * MerkleHash.HashSize);
+        try
+        {
+            MerkleHash.HashLeaves(pieceData, layer);
+            for (int level = 0; level < PieceHeight; level++)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    int sibling = ((firstBlock + i) >> level) ^ 1;
+                    ReadOnlySpan<byte> hash = sibling < nodes ? layer.AsSpan(sibling * MerkleHash.HashSize, MerkleHash.HashSize) : MerkleHash.ZeroSubtree(level);
+                    hash.CopyTo(proofs.Slice((i * proofLength) + (level * MerkleHash.HashSize), MerkleHash.HashSize));
+                }
+
+                nodes = MerkleHash.ReduceOneLevel(layer, nodes, level);
+            }
+
+            return CryptographicOperations.FixedTimeEquals(layer.AsSpan(0, MerkleHash.HashSize), PieceHash(piece));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(layer);
+        }
+    }
+
+    /// <summary>
     /// Whether <paramref name="data"/> is block <paramref name="block"/> of this file: its length must be
     /// the block's, and its leaf hash with <paramref name="proof"/> must hash up to the piece's hash.
     /// </summary>

@@ -20,8 +20,8 @@ internal enum BlockWriteResult
 /// <summary>
 /// One file being downloaded: its bytes in <c>&lt;target&gt;.meshpart</c>, which blocks are verified in
 /// the sidecar <c>&lt;target&gt;.meshpart.bits</c> (<see cref="BlockStoreSidecar"/>), renamed to the target
-/// only when every block is verified, so a partial file never carries the final name. Not thread-safe:
-/// one downloader owns it.
+/// only when every block is verified, so a partial file never carries the final name. 
+/// Several threads may write and read at once.
 /// </summary>
 /// <remarks>
 /// Only blocks that verify against the tree are written. <see cref="Flush"/> makes the data durable
@@ -30,6 +30,8 @@ internal enum BlockWriteResult
 /// and kept only if it matches; a missing or damaged sidecar means every piece is rechecked. Blocks of
 /// a piece that is not whole are not kept across a restart (they cannot be re-verified without their
 /// proofs), which loses at most the pieces that were in flight.
+/// Thread-safe: blocks are verified and written outside the lock (downloads verify on several cores at
+/// once), only the bitfield is updated under it; a flush fsyncs outside it too.
 /// </remarks>
 internal sealed class BlockStore : IDisposable
 {
@@ -44,6 +46,8 @@ internal sealed class BlockStore : IDisposable
     private readonly string _partPath;
     private readonly string _sidecarPath;
     private readonly byte[] _verified;
+    private readonly Lock _sync = new();
+    private readonly Lock _flushSync = new();
     private FileStream? _file;
     private int _verifiedCount;
     private bool _dirty;
@@ -113,21 +117,116 @@ internal sealed class BlockStore : IDisposable
     /// <exception cref="IOException">The write failed (disk full, …); the part file and what it holds stay.</exception>
     public BlockWriteResult WriteBlock(int block, ReadOnlySpan<byte> data, ReadOnlySpan<byte> proof)
     {
-        SafeFileHandle handle = Handle();
-        if ((uint)block < (uint)_tree.BlockCount && HasBlock(block))
+        Span<BlockWriteResult> result = stackalloc BlockWriteResult[1];
+        if ((uint)block >= (uint)_tree.BlockCount)
         {
-            return BlockWriteResult.AlreadyHave;
-        }
-
-        if (!_tree.VerifyBlock(block, data, proof))
-        {
+            _ = Handle();
             return BlockWriteResult.Rejected;
         }
 
-        RandomAccess.Write(handle, data, (long)block * MerkleHash.BlockSize);
-        Mark(block);
-        _dirty = true;
-        return BlockWriteResult.Written;
+        WriteBlocks(block, 1, data, proof, result);
+        return result[0];
+    }
+
+    /// <summary>
+    /// Verifies <paramref name="count"/> consecutive blocks from <paramref name="firstBlock"/>, given back to
+    /// back in <paramref name="data"/> with their proofs back to back in <paramref name="proofs"/>, and
+    /// writes the verified ones, each run of consecutive blocks with one write.
+    /// </summary>
+    /// <param name="results">What happened to each block.</param>
+    /// <returns>How many blocks were written.</returns>
+    /// <exception cref="IOException">A write failed (disk full, …); the part file and what it holds stay.</exception>
+    public int WriteBlocks(int firstBlock, int count, ReadOnlySpan<byte> data, ReadOnlySpan<byte> proofs, Span<BlockWriteResult> results)
+    {
+        SafeFileHandle handle = Handle();
+        int proofLength = _tree.PieceHeight * MerkleHash.HashSize;
+        if (firstBlock < 0 || count < 0 || (long)firstBlock + count > _tree.BlockCount || proofs.Length != (long)count * proofLength || results.Length < count)
+        {
+            results[..Math.Min(count, results.Length)].Fill(BlockWriteResult.Rejected);
+            return 0;
+        }
+
+        long expected = count == 0 ? 0 : ((long)(count - 1) * MerkleHash.BlockSize) + _tree.BlockLength(firstBlock + count - 1);
+        if (data.Length != expected)
+        {
+            results[..count].Fill(BlockWriteResult.Rejected);
+            return 0;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            int block = firstBlock + i;
+            results[i] = HasBlock(block) ? BlockWriteResult.AlreadyHave
+                : _tree.VerifyBlock(block, data.Slice(i * MerkleHash.BlockSize, _tree.BlockLength(block)), proofs.Slice(i * proofLength, proofLength))
+                    ? BlockWriteResult.Written
+                    : BlockWriteResult.Rejected;
+        }
+
+        int written = 0;
+        for (int i = 0; i < count;)
+        {
+            if (results[i] != BlockWriteResult.Written)
+            {
+                i++;
+                continue;
+            }
+
+            int end = i;
+            while (end < count && results[end] == BlockWriteResult.Written)
+            {
+                end++;
+            }
+
+            int offset = i * MerkleHash.BlockSize;
+            int length = (int)Math.Min((long)(end - i) * MerkleHash.BlockSize, data.Length - offset);
+            RandomAccess.Write(handle, data.Slice(offset, length), ((long)firstBlock * MerkleHash.BlockSize) + offset);
+            lock (_sync)
+            {
+                for (int block = firstBlock + i; block < firstBlock + end; block++)
+                {
+                    if (HasBlock(block))
+                    {
+                        // Another thread wrote the same verified block meanwhile (an endgame duplicate).
+                        results[block - firstBlock] = BlockWriteResult.AlreadyHave;
+                    }
+                    else
+                    {
+                        Mark(block);
+                        written++;
+                    }
+                }
+
+                _dirty = true;
+            }
+
+            i = end;
+        }
+
+        return written;
+    }
+
+    /// <summary>Whether every block of piece <paramref name="piece"/> is verified.</summary>
+    public bool HasPiece(int piece)
+    {
+        int first = piece * _tree.BlocksPerPiece;
+        return AllSet(_verified, first, _tree.BlocksInPiece(piece));
+    }
+
+    /// <summary>Reads <paramref name="destination"/>.Length bytes at <paramref name="offset"/> of the part file (the caller checked they are verified).</summary>
+    public void ReadRange(long offset, Span<byte> destination)
+    {
+        SafeFileHandle handle = Handle();
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int read = RandomAccess.Read(handle, destination[total..], offset + total);
+            if (read == 0)
+            {
+                throw new IOException("The part file is shorter than its share.");
+            }
+
+            total += read;
+        }
     }
 
     /// <summary>Reads a verified block into <paramref name="destination"/> (for seeding while downloading); returns its length.</summary>
@@ -146,15 +245,25 @@ internal sealed class BlockStore : IDisposable
     /// <summary>Makes the written blocks durable, then records them in the sidecar (replaced atomically).</summary>
     public void Flush()
     {
-        if (!_dirty)
+        lock (_flushSync)
         {
-            return;
-        }
+            byte[] snapshot;
+            lock (_sync)
+            {
+                if (!_dirty)
+                {
+                    return;
+                }
 
-        _ = Handle();
-        _file!.Flush(flushToDisk: true);
-        BlockStoreSidecar.Write(_sidecarPath, _tree, _verified);
-        _dirty = false;
+                snapshot = (byte[])_verified.Clone();
+                _dirty = false;
+            }
+
+            // Only blocks already written are in the snapshot: the fsync below makes them durable before the sidecar claims them.
+            _ = Handle();
+            RandomAccess.FlushToDisk(Handle());
+            BlockStoreSidecar.Write(_sidecarPath, _tree, snapshot);
+        }
     }
 
     /// <summary>
@@ -170,10 +279,22 @@ internal sealed class BlockStore : IDisposable
             throw new InvalidOperationException($"{_tree.BlockCount - _verifiedCount} of {_tree.BlockCount} blocks are still missing.");
         }
 
+        lock (_flushSync)
+        {
+            lock (_sync)
+            {
+                _dirty = true;
+            }
+        }
+
         Flush();
-        _file!.Flush(flushToDisk: true);
-        _file.Dispose();
-        _file = null;
+        lock (_flushSync)
+        {
+            _file!.Flush(flushToDisk: true);
+            _file.Dispose();
+            _file = null;
+        }
+
         File.Move(_partPath, _targetPath, overwrite: false);
         File.Delete(_sidecarPath);
     }
@@ -181,8 +302,11 @@ internal sealed class BlockStore : IDisposable
     /// <summary>Closes the part file without flushing the sidecar: like a crash, unless <see cref="Flush"/> came first.</summary>
     public void Dispose()
     {
-        _file?.Dispose();
-        _file = null;
+        lock (_flushSync)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
     }
 
     private SafeFileHandle Handle() =>
