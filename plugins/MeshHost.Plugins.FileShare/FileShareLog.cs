@@ -40,4 +40,10 @@ internal static partial class FileShareLog
 
     [LoggerMessage(EventId = 8011, Level = LogLevel.Debug, Message = "Request {Kind} to {Peer} for {Root} failed: {Reason}")]
     public static partial void RequestFailed(ILogger logger, string kind, string peer, string root, string reason);
+
+    [LoggerMessage(EventId = 8012, Level = LogLevel.Debug, Message = "Found {Count} provider(s) of {Root}; {Active} peer(s) active")]
+    public static partial void ProvidersFound(ILogger logger, string root, int count, int active);
+
+    [LoggerMessage(EventId = 8013, Level = LogLevel.Error, Message = "Downloading {Root} from {Peer} failed unexpectedly")]
+    public static partial void PeerFailed(ILogger logger, string peer, string root, Exception exception);
 }

@@ -25,6 +25,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
     private readonly Dictionary<string, LocalShare> _shares = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DownloadHandle> _downloads = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ConcurrentDictionary<string, byte[]> _unannounced = new(StringComparer.Ordinal);
     private IPluginContext? _context;
     private FileShareOptions _options = new();
     private FileShareChannels? _channels;
@@ -67,6 +68,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
         _channels.Blocks.Handle(_server.OnBlocksAsync);
         _statePath = Path.Combine(context.DataDirectory, PersistedState.FileName);
         _seed = context.LocalId.GetHashCode();
+        context.Peers.PeerJoined += OnPeerJoined;
         Restore(PersistedState.Load(_statePath));
         return Task.CompletedTask;
     }
@@ -75,6 +77,11 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_context is { } context)
+        {
+            context.Peers.PeerJoined -= OnPeerJoined;
+        }
+
         DownloadHandle[] downloads;
         lock (_sync)
         {
@@ -390,7 +397,12 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
     {
         try
         {
-            await Context.Content.ProvideAsync(root, _stopping.Token).ConfigureAwait(false);
+            if (await Context.Content.ProvideAsync(root, _stopping.Token).ConfigureAwait(false) <= 1)
+            {
+                // Stored nowhere, or only in this node's own store (it knew no other node yet): announce again
+                // as soon as a peer joins, rather than at the next republish, which may be an hour away.
+                _unannounced[hex] = root;
+            }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -399,6 +411,22 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
         catch (Exception e) when (e is MeshException or TimeoutException or InvalidOperationException)
         {
             FileShareLog.ProvideFailed(Context.Logger, hex, e.Message);
+        }
+    }
+
+    private void OnPeerJoined(PeerId peer)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        foreach (KeyValuePair<string, byte[]> pending in _unannounced)
+        {
+            if (_unannounced.TryRemove(pending.Key, out byte[]? root))
+            {
+                Provide(root);
+            }
         }
     }
 

@@ -45,7 +45,9 @@ internal sealed partial class ShareDownload
                 if (lastRefresh == long.MinValue || _env.Time.GetElapsedTime(lastRefresh, now) >= _env.ProviderRefresh || ActivePeers == 0)
                 {
                     lastRefresh = now;
-                    foreach (PeerId peer in await FindProvidersAsync(stop.Token).ConfigureAwait(false))
+                    IReadOnlyList<PeerId> providers = await FindProvidersAsync(stop.Token).ConfigureAwait(false);
+                    FileShareLog.ProvidersFound(_env.Logger, Id, providers.Count, ActivePeers);
+                    foreach (PeerId peer in providers)
                     {
                         if (TryAddPeer(peer, stop.Token) is { } task)
                         {
@@ -161,6 +163,10 @@ internal sealed partial class ShareDownload
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // Dropped, or the download ended.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            FileShareLog.PeerFailed(_env.Logger, session.Peer.ToShortString(), Id, e);
         }
         finally
         {
