@@ -16,8 +16,8 @@ internal static class BlockStoreSidecar
     private const ushort Version = 1;
     private static ReadOnlySpan<byte> Magic => "MHBS"u8;
 
-    /// <summary>Writes the sidecar atomically.</summary>
-    public static void Write(string path, MerkleTree tree, ReadOnlySpan<byte> bits)
+    /// <summary>Writes the sidecar atomically (temp file, rename); <paramref name="durable"/> fsyncs it before the rename.</summary>
+    public static void Write(string path, MerkleTree tree, ReadOnlySpan<byte> bits, bool durable = true)
     {
         byte[] content = new byte[HeaderSize + bits.Length + MerkleHash.HashSize];
         Span<byte> span = content;
@@ -34,7 +34,7 @@ internal static class BlockStoreSidecar
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, System.IO.FileShare.None, bufferSize: 0))
         {
             file.Write(content);
-            file.Flush(flushToDisk: true);
+            file.Flush(flushToDisk: durable);
         }
 
         File.Move(temporary, path, overwrite: true);
