@@ -138,9 +138,23 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
         }
 
         FileShareLog.Shared(Context.Logger, layout.Metadata.Name, layout.TotalSize, layout.Trees.Length, layout.RootHex);
-        Provide(layout.Root);
+
+        // Announced before the link is handed out, so a 'get' started right after finds this node.
+        Task announce = Track(ProvideAsync(layout.Root, layout.RootHex));
+        try
+        {
+            await announce.WaitAsync(AnnounceWait, Context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Slow DHT: the announcement carries on in the background.
+        }
+
         return (share, ShareLink.Create(layout.Root, layout.Metadata.Name, layout.TotalSize));
     }
+
+    /// <summary>How long <c>share</c> waits for the first announcement before it prints the link anyway.</summary>
+    internal static readonly TimeSpan AnnounceWait = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Starts (or resumes) fetching <paramref name="link"/> into <paramref name="outputDirectory"/>; a

@@ -12,7 +12,8 @@ internal static class FileShareMesh
 
     public static async Task<ShareLink> ShareAsync(this TestMesh mesh, TestPlugin<FileSharePlugin> plugin, string path)
     {
-        (_, ShareLink link) = await mesh.WaitAsync(plugin.Plugin.ShareAsync(path, TestContext.Timeout), TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        (_, ShareLink link) = await mesh.WaitAsync(plugin.Plugin.ShareAsync(path, timeout.Token), TimeSpan.FromSeconds(30));
         return link;
     }
 

@@ -36,6 +36,7 @@ internal sealed partial class ShareDownload
         {
             while (!_finished.Task.IsCompleted)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (_fatal is { } fatal)
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fatal);
