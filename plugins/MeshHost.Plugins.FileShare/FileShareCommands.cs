@@ -238,7 +238,7 @@ internal static class FileShareCommands
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Verified {Size(size)} in {files} file{(files == 1 ? "" : "s")} -> {target}");
         text.Append(CultureInfo.InvariantCulture, $"\n  root {s.GetProperty("id").GetString()}: every 16 KiB block checked against it");
-        text.Append(CultureInfo.InvariantCulture, $"\n  {Size(size - resumed)} fetched from {s.GetProperty("contributors").GetInt32()} peer(s) in {seconds:0.0} s ({Size(seconds > 0 ? (long)((size - resumed) / seconds) : 0)}/s)");
+        text.Append(CultureInfo.InvariantCulture, $"\n  {Size(size - resumed)} fetched from {s.GetProperty("contributors").GetInt32()} peer(s) in {seconds:0.00} s ({Size(seconds > 0 ? (long)((size - resumed) / seconds) : 0)}/s)");
         if (resumed > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $"; {Size(resumed)} was already on disk (resumed)");
