@@ -33,6 +33,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
     private RateLimiter? _downloadLimit;
     private string _statePath = "";
     private int _seed;
+    private int _announcePending;
 
     /// <inheritdoc/>
     public string Name => "FileShare";
@@ -430,19 +431,74 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
 
     private void OnPeerJoined(PeerId peer)
     {
-        if (_stopping.IsCancellationRequested)
+        if (_stopping.IsCancellationRequested || Interlocked.Exchange(ref _announcePending, 1) == 1)
         {
             return;
         }
 
+        Track(ReannounceAsync());
+    }
+
+    /// <summary>
+    /// Announces again, shortly after a peer joined (several joins in a row make one pass): the DHT does
+    /// not copy records to a node that joins among a key's closest, and a lookup that reaches it first
+    /// would find only the providers that announced after it joined. Every root is announced again when
+    /// there are at most <see cref="MaxReannounced"/> of them; otherwise only those stored nowhere else.
+    /// </summary>
+    private async Task ReannounceAsync()
+    {
+        try
+        {
+            await Task.Delay(ReannounceDelay, Context.Time, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        finally
+        {
+            Volatile.Write(ref _announcePending, 0);
+        }
+
+        var roots = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (KeyValuePair<string, byte[]> pending in _unannounced)
         {
             if (_unannounced.TryRemove(pending.Key, out byte[]? root))
             {
-                Provide(root);
+                roots[pending.Key] = root;
             }
         }
+
+        lock (_sync)
+        {
+            if (_shares.Count + _downloads.Count <= MaxReannounced)
+            {
+                foreach (LocalShare share in _shares.Values)
+                {
+                    roots[share.Layout.RootHex] = share.Layout.Root;
+                }
+
+                foreach (DownloadHandle handle in _downloads.Values)
+                {
+                    if (handle.Download.HasMetadata && handle.Download.State is DownloadState.Downloading or DownloadState.Complete)
+                    {
+                        roots[handle.Download.Id] = handle.Download.Layout.Root;
+                    }
+                }
+            }
+        }
+
+        foreach (KeyValuePair<string, byte[]> root in roots)
+        {
+            await ProvideAsync(root.Value, root.Key).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>How long after a peer joined the roots are announced again.</summary>
+    internal static readonly TimeSpan ReannounceDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Up to this many shares and downloads, all are announced again when a peer joins.</summary>
+    internal const int MaxReannounced = 64;
 
     private Task Track(Task task)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MeshHost.Control;
+using MeshHost.Plugins.Testing;
 using MeshHost.Host.Tests.Support;
 
 namespace MeshHost.Host.Tests;
@@ -49,7 +50,7 @@ public sealed partial class FileShareEndToEndTests : IDisposable
         string out1 = _directory.Combine("out1");
         CommandResult one = await GetAsync(d1Data, link, out1);
         Assert.True(one.Output.Contains("from 1 peer(s)", StringComparison.Ordinal), one.ToString());
-        AssertSameFile(source, Path.Combine(out1, "movie.bin"));
+        SameFile.Assert(source, Path.Combine(out1, "movie.bin"));
 
         // D1 now seeds too; stop it so the next download has exactly the four seeders.
         Kill(d1);
@@ -63,7 +64,7 @@ public sealed partial class FileShareEndToEndTests : IDisposable
         string out2 = _directory.Combine("out2");
         CommandResult four = await GetAsync(d2Data, link, out2);
         Assert.True(four.Output.Contains("from 4 peer(s)", StringComparison.Ordinal), four.ToString());
-        AssertSameFile(source, Path.Combine(out2, "movie.bin"));
+        SameFile.Assert(source, Path.Combine(out2, "movie.bin"));
         Assert.True(first.HasExited is false, first.Describe());
     }
 
@@ -97,7 +98,7 @@ public sealed partial class FileShareEndToEndTests : IDisposable
         Restart("D", data);
         await WaitForStatusAsync(data);
         CommandResult resumed = await GetAsync(data, link, output);
-        AssertSameFile(source, Path.Combine(output, "data.bin"));
+        SameFile.Assert(source, Path.Combine(output, "data.bin"));
         Match summary = ResumedLine().Match(resumed.Output);
         Assert.True(summary.Success, resumed.ToString());
         double fetchedMiB = double.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -124,28 +125,6 @@ public sealed partial class FileShareEndToEndTests : IDisposable
         file.Position = size - 12_345;
         file.Write(island, 0, 12_345);
         return path;
-    }
-
-    private static void AssertSameFile(string expected, string actual)
-    {
-        Assert.True(File.Exists(actual), $"{actual} does not exist");
-        Assert.Equal(new FileInfo(expected).Length, new FileInfo(actual).Length);
-        using var a = new FileStream(expected, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        using var b = new FileStream(actual, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        byte[] x = new byte[1 << 20];
-        byte[] y = new byte[1 << 20];
-        for (long offset = 0; ; offset += x.Length)
-        {
-            int n = a.ReadAtLeast(x, x.Length, throwOnEndOfStream: false);
-            int m = b.ReadAtLeast(y, y.Length, throwOnEndOfStream: false);
-            Assert.Equal(n, m);
-            if (n == 0)
-            {
-                return;
-            }
-
-            Assert.True(x.AsSpan(0, n).SequenceEqual(y.AsSpan(0, m)), $"{actual} differs from {expected} in the MiB at {offset}");
-        }
     }
 
     /// <summary>The bundled plugins folder of this build's meshhost (tests run from tests/X/bin/CONFIG/TFM/).</summary>

@@ -1,5 +1,6 @@
 using MeshHost.Plugins.FileShare.Content;
 using MeshHost.Plugins.FileShare.Downloading;
+using MeshHost.Plugins.Testing;
 using MeshHost.Sdk.Testing;
 
 namespace MeshHost.Plugins.FileShare.Tests;
@@ -23,7 +24,7 @@ public sealed class DownloadTests : IDisposable
         ShareDownload download = await mesh.DownloadAsync(leecher, link, Path.Combine(_temp.Path, "out"));
 
         Assert.True(download.State == DownloadState.Complete, download.Error);
-        FileShareMesh.AssertSameFile(source, Path.Combine(_temp.Path, "out", "data.bin"));
+        SameFile.Assert(source, Path.Combine(_temp.Path, "out", "data.bin"));
         Assert.False(File.Exists(Path.Combine(_temp.Path, "out", "data.bin.meshpart")));
         Assert.Equal(new FileInfo(source).Length, download.VerifiedBytes);
         Assert.Equal(0, download.RejectedBlocks);
@@ -52,7 +53,7 @@ public sealed class DownloadTests : IDisposable
         ShareDownload download = await mesh.DownloadAsync(leecher, link!, Path.Combine(_temp.Path, "out"));
 
         Assert.True(download.State == DownloadState.Complete, download.Error);
-        FileShareMesh.AssertSameFile(source, Path.Combine(_temp.Path, "out", "movie.bin"));
+        SameFile.Assert(source, Path.Combine(_temp.Path, "out", "movie.bin"));
         Assert.Equal(4, download.ContributingPeers);
         Assert.All(seeders, s => Assert.True(s.Plugin.Counters.UploadedBytes > 0, "a seeder uploaded nothing"));
     }
@@ -79,7 +80,7 @@ public sealed class DownloadTests : IDisposable
         Assert.Equal(["album/a/b/c/deep.bin", "album/a/empty.bin", "album/a/one.bin", "album/top.bin"], download.Layout.Metadata.Files.Select(f => f.Path));
         foreach (string relative in new[] { "a/b/c/deep.bin", "top.bin", "a/one.bin", "a/empty.bin" })
         {
-            FileShareMesh.AssertSameFile(Path.Combine(folder, relative), Path.Combine(_temp.Path, "out", "album", relative));
+            SameFile.Assert(Path.Combine(folder, relative), Path.Combine(_temp.Path, "out", "album", relative));
         }
 
         Assert.False(Path.Exists(Path.Combine(_temp.Path, "out", "album", "link-to-outside")));
@@ -103,7 +104,7 @@ public sealed class DownloadTests : IDisposable
             Assert.Equal(new FileInfo(source).Length, link.Size);
             ShareDownload download = await mesh.DownloadAsync(leecher, link, Path.Combine(_temp.Path, "out"));
             Assert.True(download.State == DownloadState.Complete, download.Error);
-            FileShareMesh.AssertSameFile(source, Path.Combine(_temp.Path, "out", Path.GetFileName(source)));
+            SameFile.Assert(source, Path.Combine(_temp.Path, "out", Path.GetFileName(source)));
         }
     }
 
@@ -125,7 +126,7 @@ public sealed class DownloadTests : IDisposable
 
         await mesh.WaitUntilAsync(() => download.State != DownloadState.Downloading, TimeSpan.FromMinutes(2), "the download to end");
         Assert.True(download.State == DownloadState.Complete, download.Error);
-        FileShareMesh.AssertSameFile(source, Path.Combine(_temp.Path, "out", "big.bin"));
+        SameFile.Assert(source, Path.Combine(_temp.Path, "out", "big.bin"));
     }
 
     [Fact]
@@ -150,7 +151,7 @@ public sealed class DownloadTests : IDisposable
         await mesh.WaitUntilAsync(() => second.State is DownloadState.Complete or DownloadState.Failed, TimeSpan.FromMinutes(2), "the resumed download to end");
 
         Assert.True(second.State == DownloadState.Complete, second.Error);
-        FileShareMesh.AssertSameFile(source, Path.Combine(output, "big.bin"));
+        SameFile.Assert(source, Path.Combine(output, "big.bin"));
 
         // Only blocks of pieces that were not whole are fetched again (at most the pieces in flight).
         Assert.True(second.ResumedBytes >= verifiedBefore - (16 * 256 * 1024), $"resumed {second.ResumedBytes} of {verifiedBefore}");

@@ -43,28 +43,4 @@ internal static class FileShareMesh
 
         return path;
     }
-
-    public static void AssertSameFile(string expected, string actual)
-    {
-        Assert.True(File.Exists(actual), $"{actual} does not exist");
-        Assert.Equal(new FileInfo(expected).Length, new FileInfo(actual).Length);
-        using var a = new FileStream(expected, FileMode.Open, FileAccess.Read);
-        using var b = new FileStream(actual, FileMode.Open, FileAccess.Read);
-        byte[] x = new byte[1 << 20];
-        byte[] y = new byte[1 << 20];
-        long offset = 0;
-        while (true)
-        {
-            int n = a.ReadAtLeast(x, x.Length, throwOnEndOfStream: false);
-            int m = b.ReadAtLeast(y, y.Length, throwOnEndOfStream: false);
-            Assert.Equal(n, m);
-            if (n == 0)
-            {
-                return;
-            }
-
-            Assert.True(x.AsSpan(0, n).SequenceEqual(y.AsSpan(0, m)), $"{actual} differs from {expected} in the MiB at {offset}");
-            offset += n;
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using MeshHost.Plugins.FileShare.Content;
 using MeshHost.Plugins.FileShare.Downloading;
+using MeshHost.Plugins.Testing;
 using MeshHost.Plugins.FileShare.Protocol;
 using MeshHost.Sdk;
 using MeshHost.Sdk.Testing;
@@ -29,7 +30,7 @@ public sealed class HostilePeerTests : IDisposable
         ShareDownload download = await mesh.DownloadAsync(leecher, link, Path.Combine(_temp.Path, "out"));
 
         Assert.True(download.State == DownloadState.Complete, download.Error);
-        FileShareMesh.AssertSameFile(source, Path.Combine(_temp.Path, "out", "data.bin"));
+        SameFile.Assert(source, Path.Combine(_temp.Path, "out", "data.bin"));
         Assert.True(liar.BlocksServed > 0, "the liar was never asked");
         Assert.True(download.RejectedBlocks > 0);
         Assert.Equal(1, download.DroppedPeers);

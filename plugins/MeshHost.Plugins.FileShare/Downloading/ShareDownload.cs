@@ -192,6 +192,12 @@ internal sealed partial class ShareDownload : IPieceSource
         {
             Fail(e);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, not a condition: still end in a state the CLI reports, rather than "downloading" forever.
+            FileShareLog.BackgroundFailed(_env.Logger, e);
+            Fail(e);
+        }
         finally
         {
             _endedAt = _env.Time.GetTimestamp();
