@@ -121,7 +121,11 @@ internal sealed class ShareServer
             int dataLength = (int)Math.Min((long)request.Count * MerkleHash.BlockSize, pieceLength - start);
             await _upload.TakeAsync(dataLength, cancellationToken).ConfigureAwait(false);
 
-            byte[] piece = ArrayPool<byte>.Shared.Rent(pieceLength);
+            // A request for a whole piece (what downloads ask for unless a piece holds more than
+            // MaxBlocksPerRequest blocks) is read straight into the array the response carries: no
+            // rented buffer and no 256 KiB copy per response.
+            bool whole = start == 0 && dataLength == pieceLength;
+            byte[] piece = whole ? new byte[pieceLength] : ArrayPool<byte>.Shared.Rent(pieceLength);
             try
             {
                 Span<byte> pieceData = piece.AsSpan(0, pieceLength);
@@ -143,13 +147,16 @@ internal sealed class ShareServer
                 return new BlockResponse
                 {
                     Status = (int)FileShareStatus.Ok,
-                    Data = pieceData.Slice((int)start, dataLength).ToArray(),
+                    Data = whole ? piece : pieceData.Slice((int)start, dataLength).ToArray(),
                     Proofs = proofs,
                 };
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(piece);
+                if (!whole)
+                {
+                    ArrayPool<byte>.Shared.Return(piece);
+                }
             }
         }
         finally
