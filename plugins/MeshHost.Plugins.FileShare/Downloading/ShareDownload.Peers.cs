@@ -400,9 +400,12 @@ internal sealed partial class ShareDownload
         {
             Interlocked.Add(ref _rejectedBlocks, rejected);
             FileShareLog.BlocksRejected(_env.Logger, session.Peer.ToShortString(), Id, rejected);
-            if (++session.Faults >= _env.Options.MaxFaultsPerPeer)
+            // Responses from one peer are verified concurrently: count atomically, and only the
+            // response that reaches the limit bans, so a peer is dropped (and counted) once.
+            int faults = session.AddFault();
+            if (faults == _env.Options.MaxFaultsPerPeer)
             {
-                Ban(session, $"{session.Faults} responses with blocks that failed verification");
+                Ban(session, $"{faults} responses with blocks that failed verification");
             }
 
             return false;
@@ -453,7 +456,11 @@ internal sealed partial class ShareDownload
         /// <summary>Whether <see cref="Pieces"/> is counted in the picker's availability.</summary>
         public bool Counted { get; set; }
 
-        public int Faults { get; set; }
+        private int _faults;
+
+        public int Faults => Volatile.Read(ref _faults);
+
+        public int AddFault() => Interlocked.Increment(ref _faults);
 
         public int Timeouts { get; set; }
     }
