@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 
 namespace MeshHost.Plugins.FileShare;
@@ -77,7 +78,7 @@ internal static class FileShareCommands
         }
 
         string directory = Path.GetFullPath(output ?? ".");
-        string body = Json(w =>
+        string body = JsonText.Object(w =>
         {
             w.WriteString("link", context.Arguments["link"]);
             w.WriteString("directory", directory);
@@ -271,9 +272,7 @@ internal static class FileShareCommands
     private static string Duration(TimeSpan span) =>
         span.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}:{span.Minutes:00}:{span.Seconds:00}") : string.Create(CultureInfo.InvariantCulture, $"{span.Minutes}:{span.Seconds:00}");
 
-    private static string Body(string name, string value) => Json(w => w.WriteString(name, value));
-
-    private static string Json(Action<Utf8JsonWriter> body) => FileSharePlugin.Json(body);
+    private static string Body(string name, string value) => JsonText.Object(w => w.WriteString(name, value));
 
     private static async Task<JsonDocument?> CallAsync(PluginCommandContext context, string method, string path, string body, CancellationToken cancellationToken)
     {

@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using MeshHost.Plugins.FileShare.Content;
 using MeshHost.Plugins.FileShare.Downloading;
 using MeshHost.Plugins.FileShare.Sharing;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 
 namespace MeshHost.Plugins.FileShare;
@@ -17,11 +17,11 @@ public sealed partial class FileSharePlugin
         api.Map("POST", "shares", ShareEndpointAsync);
         api.Map("POST", "downloads", (request, _) => Task.FromResult(DownloadEndpoint(request)));
         api.Map("GET", "downloads/{id}", (request, _) => Task.FromResult(FindDownload(request.RouteValues["id"]) is { } download
-            ? ControlApiResponse.Json(Json(w => WriteDownload(w, download)))
+            ? ControlApiResponse.Json(JsonText.Object(w => WriteDownload(w, download)))
             : NotFound(request.RouteValues["id"])));
         api.Map("GET", "files", (_, _) => Task.FromResult(ListEndpoint()));
         api.Map("DELETE", "files/{id}", StopEndpointAsync);
-        api.Map("GET", "status", (_, _) => Task.FromResult(ControlApiResponse.Json(Json(w =>
+        api.Map("GET", "status", (_, _) => Task.FromResult(ControlApiResponse.Json(JsonText.Object(w =>
         {
             w.WriteNumber("uploadedBytes", Counters.UploadedBytes);
             w.WriteNumber("badRequests", Counters.BadRequests);
@@ -56,7 +56,7 @@ public sealed partial class FileSharePlugin
         try
         {
             (LocalShare share, ShareLink link) = await ShareAsync(path, cancellationToken).ConfigureAwait(false);
-            return ControlApiResponse.Json(Json(w =>
+            return ControlApiResponse.Json(JsonText.Object(w =>
             {
                 w.WriteString("id", share.Layout.RootHex);
                 w.WriteString("link", link.ToString());
@@ -94,7 +94,7 @@ public sealed partial class FileSharePlugin
         }
 
         ShareDownload download = StartDownload(link, directory);
-        return ControlApiResponse.Json(Json(w => WriteDownload(w, download)));
+        return ControlApiResponse.Json(JsonText.Object(w => WriteDownload(w, download)));
     }
 
     private async Task<ControlApiResponse> StopEndpointAsync(ControlApiRequest request, CancellationToken cancellationToken)
@@ -109,7 +109,7 @@ public sealed partial class FileSharePlugin
     {
         IReadOnlyList<LocalShare> shares = Shares();
         IReadOnlyList<ShareDownload> downloads = Downloads();
-        return ControlApiResponse.Json(Json(w =>
+        return ControlApiResponse.Json(JsonText.Object(w =>
         {
             w.WriteStartArray("shares");
             foreach (LocalShare share in shares)
@@ -177,18 +177,5 @@ public sealed partial class FileSharePlugin
         {
             return null;
         }
-    }
-
-    internal static string Json(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
