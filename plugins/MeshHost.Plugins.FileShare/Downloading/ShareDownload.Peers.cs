@@ -128,7 +128,7 @@ internal sealed partial class ShareDownload
                 return null;
             }
 
-            var session = new PeerSession(peer, new PeerPieces(_random.Next(Math.Max(1, Layout.PieceCount))), CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
+            var session = new PeerSession(peer, new PeerPieces(NextRandom(Math.Max(1, Layout.PieceCount))), CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
             _peers.Add(peer, session);
             return RunPeerAsync(session);
         }
@@ -333,7 +333,7 @@ internal sealed partial class ShareDownload
             case FileShareStatus.Ok:
                 break;
             case FileShareStatus.Busy:
-                await Task.Delay(TimeSpan.FromMilliseconds(50 + _random.Next(200)), _env.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 + NextRandom(200)), _env.Time, cancellationToken).ConfigureAwait(false);
                 return false;
             case FileShareStatus.Unavailable:
                 return false;
@@ -414,6 +414,16 @@ internal sealed partial class ShareDownload
         return true;
     }
 
+    // Request loops of several peers run at once, and Random is not thread-safe: concurrent calls can
+    // corrupt its state so that it returns 0 from then on.
+    private int NextRandom(int maxExclusive)
+    {
+        lock (_sync)
+        {
+            return _random.Next(maxExclusive);
+        }
+    }
+
     private void CoolDown(PeerSession session, string reason)
     {
         lock (_sync)
@@ -457,8 +467,6 @@ internal sealed partial class ShareDownload
         public bool Counted { get; set; }
 
         private int _faults;
-
-        public int Faults => Volatile.Read(ref _faults);
 
         public int AddFault() => Interlocked.Increment(ref _faults);
 
