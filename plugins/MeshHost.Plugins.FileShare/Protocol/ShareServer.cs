@@ -124,8 +124,9 @@ internal sealed class ShareServer
             // A request for a whole piece (what downloads ask for unless a piece holds more than
             // MaxBlocksPerRequest blocks) is read straight into the array the response carries: no
             // rented buffer and no 256 KiB copy per response.
+            // Uninitialized: TryReadPiece fills every byte or the array is not sent.
             bool whole = start == 0 && dataLength == pieceLength;
-            byte[] piece = whole ? new byte[pieceLength] : ArrayPool<byte>.Shared.Rent(pieceLength);
+            byte[] piece = whole ? GC.AllocateUninitializedArray<byte>(pieceLength) : ArrayPool<byte>.Shared.Rent(pieceLength);
             try
             {
                 Span<byte> pieceData = piece.AsSpan(0, pieceLength);
@@ -147,7 +148,7 @@ internal sealed class ShareServer
                 return new BlockResponse
                 {
                     Status = (int)FileShareStatus.Ok,
-                    Data = whole ? piece : pieceData.Slice((int)start, dataLength).ToArray(),
+                    Data = BlockData.Wrap(whole ? piece : pieceData.Slice((int)start, dataLength).ToArray()),
                     Proofs = proofs,
                 };
             }
