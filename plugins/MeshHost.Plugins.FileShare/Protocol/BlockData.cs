@@ -13,12 +13,17 @@ namespace MeshHost.Plugins.FileShare.Protocol;
 /// <remarks>
 /// Not thread-safe: one owner reads it and disposes it. A value made with <see cref="Wrap"/> owns
 /// nothing and its <see cref="Dispose"/> only empties it. Reading after <see cref="Dispose"/> sees no bytes.
+/// A seeder's value made with <see cref="RentForSending"/> goes back to the pool as soon as the mesh has
+/// serialized the response (the handler hands the response over and never sees it again); should it be
+/// serialized a second time it would go out empty, which the asker rejects as a wrong length, never as
+/// other bytes.
 /// </remarks>
 internal sealed class BlockData : IDisposable
 {
     private byte[] _array;
     private int _length;
     private bool _rented;
+    private bool _releaseWhenSerialized;
 
     private BlockData(byte[] array, int length, bool rented)
     {
@@ -52,6 +57,28 @@ internal sealed class BlockData : IDisposable
         return new BlockData(array, bytes.Length, rented: true);
     }
 
+    /// <summary>
+    /// A rented array of <paramref name="length"/> bytes for a response the caller fills through
+    /// <see cref="Writable"/>; returned to the pool once serialized (or by <see cref="Dispose"/>).
+    /// </summary>
+    public static BlockData RentForSending(int length)
+    {
+        byte[] array = length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length);
+        return new BlockData(array, length, rented: length > 0) { _releaseWhenSerialized = true };
+    }
+
+    /// <summary>The bytes, writable (for the owner filling a <see cref="RentForSending"/> value).</summary>
+    public Span<byte> Writable => _array.AsSpan(0, _length);
+
+    /// <summary>Called by <see cref="BlockDataFormatter"/> once the bytes are written out.</summary>
+    internal void OnSerialized()
+    {
+        if (_releaseWhenSerialized)
+        {
+            Dispose();
+        }
+    }
+
     /// <summary>Returns a rented array to the pool.</summary>
     public void Dispose()
     {
@@ -70,7 +97,11 @@ internal sealed class BlockData : IDisposable
 /// <summary>Writes <see cref="BlockData"/> as MessagePack binary (wire-identical to a <c>byte[]</c>); reads it into a rented array.</summary>
 internal readonly struct BlockDataFormatter : IMessagePackFormatter<BlockData>
 {
-    public void Serialize(ref MessagePackWriter writer, BlockData value) => writer.WriteBinary(value.Span);
+    public void Serialize(ref MessagePackWriter writer, BlockData value)
+    {
+        writer.WriteBinary(value.Span);
+        value.OnSerialized();
+    }
 
     public BlockData Deserialize(ref MessagePackReader reader) =>
         reader.TryReadNil() ? BlockData.Empty : BlockData.RentCopy(reader.ReadBinarySpan());
