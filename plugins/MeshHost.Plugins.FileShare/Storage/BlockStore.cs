@@ -41,6 +41,9 @@ internal sealed class BlockStore : IDisposable
     /// <summary>Appended to the part file's name for its sidecar.</summary>
     public const string SidecarExtension = ".bits";
 
+    // Blocks per write whose verification results fit on the stack (a request carries at most 48).
+    private const int StackBlocks = 64;
+
     private readonly MerkleTree _tree;
     private readonly string _targetPath;
     private readonly string _partPath;
@@ -154,13 +157,18 @@ internal sealed class BlockStore : IDisposable
             return 0;
         }
 
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        Span<bool> valid = count <= StackBlocks ? stackalloc bool[StackBlocks] : new bool[count];
+        _tree.VerifyBlocks(firstBlock, count, data, proofs, valid);
         for (int i = 0; i < count; i++)
         {
-            int block = firstBlock + i;
-            results[i] = HasBlock(block) ? BlockWriteResult.AlreadyHave
-                : _tree.VerifyBlock(block, data.Slice(i * MerkleHash.BlockSize, _tree.BlockLength(block)), proofs.Slice(i * proofLength, proofLength))
-                    ? BlockWriteResult.Written
-                    : BlockWriteResult.Rejected;
+            results[i] = HasBlock(firstBlock + i) ? BlockWriteResult.AlreadyHave
+                : valid[i] ? BlockWriteResult.Written
+                : BlockWriteResult.Rejected;
         }
 
         int written = 0;
