@@ -106,7 +106,7 @@ public sealed class HostilePeerTests : IDisposable
         {
             BlockResponse response = await mesh.WaitAsync(blocks.RequestAsync(seeder.Node.Id, request, TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
             Assert.Equal((int)FileShareStatus.BadRequest, response.Status);
-            Assert.Empty(response.Data);
+            Assert.Equal(0, response.Data.Length);
         }
 
         BlockResponse unknown = await mesh.WaitAsync(blocks.RequestAsync(seeder.Node.Id, new BlockRequest { Root = new byte[5], Count = 1 }, TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
@@ -183,7 +183,7 @@ public sealed class HostilePeerTests : IDisposable
                 }
 
                 Interlocked.Add(ref liar._blocksServed, request.Count);
-                return ValueTask.FromResult(new BlockResponse { Status = 0, Data = data, Proofs = proofs });
+                return ValueTask.FromResult(new BlockResponse { Status = 0, Data = BlockData.Wrap(data), Proofs = proofs });
             }));
             await mesh.WaitAsync(m.Content.ProvideAsync(announce ?? layout.Root), TimeSpan.FromSeconds(30));
             return liar;

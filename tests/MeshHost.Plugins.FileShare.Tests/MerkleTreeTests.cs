@@ -94,6 +94,69 @@ public sealed class MerkleTreeTests
         Assert.False(tree.VerifyBlock(tree.BlockCount, block, proof));
     }
 
+    [Theory]
+    [InlineData(37 * Block + 100, 16 * Block)]
+    [InlineData(20 * Block, 8 * Block)]
+    [InlineData(3 * Block - 5, 4 * Block)]
+    public async Task Verifying_a_run_of_blocks_at_once_answers_what_verifying_each_with_its_proof_answers(int size, int pieceSize)
+    {
+        byte[] data = Generate(size, seed: size);
+        MerkleTree tree = await HashAsync(data, pieceSize);
+        int proofLength = tree.PieceHeight * 32;
+        var random = new Random(size);
+        for (int piece = 0; piece < tree.PieceCount; piece++)
+        {
+            byte[] pieceData = data.AsSpan(piece * pieceSize, tree.PieceLength(piece)).ToArray();
+            int blocks = tree.BlocksInPiece(piece);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                int first = random.Next(blocks);
+                int count = 1 + random.Next(blocks - first);
+                byte[] run = pieceData.AsSpan(first * Block, Math.Min(count * Block, pieceData.Length - (first * Block))).ToArray();
+                byte[] proofs = new byte[count * proofLength];
+                Assert.True(tree.CreateProofs(pieceData, piece, first, count, proofs));
+
+                // Trial 0 is honest; the others flip one data byte, one proof byte, or swap two blocks' proofs.
+                switch (trial % 4)
+                {
+                    case 1:
+                        run[random.Next(run.Length)] ^= 0x01;
+                        break;
+                    case 2 when proofs.Length > 0:
+                        proofs[random.Next(proofs.Length)] ^= 0x40;
+                        break;
+                    case 3 when count > 1 && proofLength > 0:
+                        int a = random.Next(count), b = (a + 1) % count;
+                        byte[] saved = proofs.AsSpan(a * proofLength, proofLength).ToArray();
+                        proofs.AsSpan(b * proofLength, proofLength).CopyTo(proofs.AsSpan(a * proofLength));
+                        saved.CopyTo(proofs.AsSpan(b * proofLength));
+                        break;
+                }
+
+                int global = (piece * tree.BlocksPerPiece) + first;
+                bool[] valid = new bool[count];
+                tree.VerifyBlocks(global, count, run, proofs, valid);
+                for (int i = 0; i < count; i++)
+                {
+                    bool single = tree.VerifyBlock(global + i, run.AsSpan(i * Block, tree.BlockLength(global + i)), proofs.AsSpan(i * proofLength, proofLength));
+                    Assert.Equal(single, valid[i]);
+                    if (trial == 0)
+                    {
+                        Assert.True(valid[i]);
+                    }
+                }
+            }
+        }
+
+        // Out-of-range runs and wrong lengths verify nothing.
+        bool[] none = [true, true];
+        tree.VerifyBlocks(tree.BlockCount - 1, 2, new byte[2 * Block], new byte[2 * proofLength], none);
+        Assert.Equal([false, false], none);
+        none = [true, true];
+        tree.VerifyBlocks(0, 2, new byte[Block], new byte[2 * proofLength], none);
+        Assert.Equal([false, false], none);
+    }
+
     [Fact]
     public async Task A_piece_layer_that_does_not_hash_to_the_root_or_has_the_wrong_length_is_refused()
     {

@@ -328,6 +328,8 @@ internal sealed partial class ShareDownload
             return false;
         }
 
+        // The blocks sit in a rented array: back to the pool once written (or refused), whatever happens.
+        using BlockData data = response.Data ?? BlockData.Empty;
         switch ((FileShareStatus)response.Status)
         {
             case FileShareStatus.Ok:
@@ -343,7 +345,6 @@ internal sealed partial class ShareDownload
         }
 
         session.Timeouts = 0;
-        byte[] data = response.Data ?? [];
         byte[] proofs = response.Proofs ?? [];
         Interlocked.Add(ref _fetchedBytes, data.Length);
         BlockStore? store = _stores[chunk.File];
@@ -354,7 +355,7 @@ internal sealed partial class ShareDownload
 
         Span<BlockWriteResult> results = stackalloc BlockWriteResult[FileShareProtocol.MaxBlocksPerRequest];
         results = results[..chunk.Count];
-        store.WriteBlocks(tree.BlocksPerPiece * chunk.Piece + chunk.FirstBlock, chunk.Count, data, proofs, results);
+        store.WriteBlocks(tree.BlocksPerPiece * chunk.Piece + chunk.FirstBlock, chunk.Count, data.Span, proofs, results);
         int rejected = 0;
         long written = 0;
         long duplicate = 0;

@@ -101,8 +101,8 @@ internal sealed partial record BlockResponse
     /// <summary>The answer's status.</summary>
     [Key(0)] public int Status { get; init; }
 
-    /// <summary>The blocks' bytes.</summary>
-    [Key(1)] public byte[] Data { get; init; } = [];
+    /// <summary>The blocks' bytes; a received one is in a rented array the reader disposes once it has written them.</summary>
+    [Key(1)] [MessagePackFormatter(typeof(BlockDataFormatter))] public BlockData Data { get; init; } = BlockData.Empty;
 
     /// <summary>The blocks' proofs.</summary>
     [Key(2)] public byte[] Proofs { get; init; } = [];

@@ -122,13 +122,15 @@ internal sealed class ShareServer
             await _upload.TakeAsync(dataLength, cancellationToken).ConfigureAwait(false);
 
             // A request for a whole piece (what downloads ask for unless a piece holds more than
-            // MaxBlocksPerRequest blocks) is read straight into the array the response carries: no
-            // rented buffer and no 256 KiB copy per response.
+            // MaxBlocksPerRequest blocks) is read straight into the rented array the response carries,
+            // which returns to the pool once the mesh has serialized the response: no 256 KiB copy and
+            // no large-object array per response.
             bool whole = start == 0 && dataLength == pieceLength;
-            byte[] piece = whole ? new byte[pieceLength] : ArrayPool<byte>.Shared.Rent(pieceLength);
+            BlockData? owned = whole ? BlockData.RentForSending(pieceLength) : null;
+            byte[]? rented = whole ? null : ArrayPool<byte>.Shared.Rent(pieceLength);
             try
             {
-                Span<byte> pieceData = piece.AsSpan(0, pieceLength);
+                Span<byte> pieceData = whole ? owned!.Writable : rented.AsSpan(0, pieceLength);
                 if (!source.TryReadPiece(request.File, request.Piece, pieceData))
                 {
                     return new BlockResponse { Status = (int)FileShareStatus.Unavailable };
@@ -144,18 +146,17 @@ internal sealed class ShareServer
                 }
 
                 _counters.Uploaded(dataLength);
-                return new BlockResponse
-                {
-                    Status = (int)FileShareStatus.Ok,
-                    Data = whole ? piece : pieceData.Slice((int)start, dataLength).ToArray(),
-                    Proofs = proofs,
-                };
+                owned ??= BlockData.Wrap(pieceData.Slice((int)start, dataLength).ToArray());
+                BlockResponse answer = new() { Status = (int)FileShareStatus.Ok, Data = owned, Proofs = proofs };
+                owned = null; // handed over: the formatter returns it
+                return answer;
             }
             finally
             {
-                if (!whole)
+                owned?.Dispose();
+                if (rented is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(piece);
+                    ArrayPool<byte>.Shared.Return(rented);
                 }
             }
         }

@@ -41,6 +41,9 @@ internal sealed class BlockStore : IDisposable
     /// <summary>Appended to the part file's name for its sidecar.</summary>
     public const string SidecarExtension = ".bits";
 
+    // Blocks per write whose verification results fit on the stack (a request carries at most 48).
+    private const int StackBlocks = 64;
+
     private readonly MerkleTree _tree;
     private readonly string _targetPath;
     private readonly string _partPath;
@@ -132,7 +135,7 @@ internal sealed class BlockStore : IDisposable
     /// <summary>
     /// Verifies <paramref name="count"/> consecutive blocks from <paramref name="firstBlock"/>, given back to
     /// back in <paramref name="data"/> with their proofs back to back in <paramref name="proofs"/>, and
-    /// writes the verified ones, each run of consecutive blocks with one write.
+    /// writes the verified ones (one pwrite per block; see the comment at the write).
     /// </summary>
     /// <param name="results">What happened to each block.</param>
     /// <returns>How many blocks were written.</returns>
@@ -154,13 +157,18 @@ internal sealed class BlockStore : IDisposable
             return 0;
         }
 
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        Span<bool> valid = count <= StackBlocks ? stackalloc bool[StackBlocks] : new bool[count];
+        _tree.VerifyBlocks(firstBlock, count, data, proofs, valid);
         for (int i = 0; i < count; i++)
         {
-            int block = firstBlock + i;
-            results[i] = HasBlock(block) ? BlockWriteResult.AlreadyHave
-                : _tree.VerifyBlock(block, data.Slice(i * MerkleHash.BlockSize, _tree.BlockLength(block)), proofs.Slice(i * proofLength, proofLength))
-                    ? BlockWriteResult.Written
-                    : BlockWriteResult.Rejected;
+            results[i] = HasBlock(firstBlock + i) ? BlockWriteResult.AlreadyHave
+                : valid[i] ? BlockWriteResult.Written
+                : BlockWriteResult.Rejected;
         }
 
         int written = 0;
@@ -182,9 +190,16 @@ internal sealed class BlockStore : IDisposable
             int length = (int)Math.Min((long)(end - i) * MerkleHash.BlockSize, data.Length - offset);
             // One writer at a time: concurrent writes to one file contend on its inode lock in the kernel,
             // and the spinning cost more CPU than waiting here (measured with perf, docs/fileshare.md).
+            // One pwrite per block, not one per run: the kernel sizes the page-cache folios it allocates
+            // by the write's length, and on a VM large folios come from memory the host reclaimed, so a
+            // 256 KiB write costs several times the CPU of sixteen 16 KiB ones (docs/benchmarks.md).
             lock (_writeSync)
             {
-                RandomAccess.Write(handle, data.Slice(offset, length), ((long)firstBlock * MerkleHash.BlockSize) + offset);
+                long position = ((long)firstBlock * MerkleHash.BlockSize) + offset;
+                for (int done = 0; done < length; done += MerkleHash.BlockSize)
+                {
+                    RandomAccess.Write(handle, data.Slice(offset + done, Math.Min(MerkleHash.BlockSize, length - done)), position + done);
+                }
             }
 
             lock (_sync)
