@@ -73,6 +73,7 @@ public sealed partial class MeshNode
         var list = new List<PeerPath>(ready.Count);
         foreach (PeerConnection c in ready)
         {
+            c.RefreshPath();
             IPEndPoint endPoint = c.Session.RemoteEndPoint;
             NodeId? relay = null;
             if (c.IsRelayed && FindClientCircuit(endPoint) is { } circuit)
