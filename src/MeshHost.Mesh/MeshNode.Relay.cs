@@ -278,16 +278,18 @@ public sealed partial class MeshNode
         }
     }
 
-    private void OnCircuitClose(PeerConnection from, uint id)
+    /// <summary>The circuit with id <paramref name="id"/> on the session with <paramref name="from"/>: one this node relays, or one it is an end of.</summary>
+    private (RelayCircuit? Relayed, ClientCircuit? Client) FindCircuit(PeerConnection from, uint id)
     {
-        RelayCircuit? relayed;
-        ClientCircuit? client;
         lock (_circuitLock)
         {
-            _relayed.TryGetValue((from, id), out relayed);
-            _clientCircuits.TryGetValue((from, id), out client);
+            return (_relayed.GetValueOrDefault((from, id)), _clientCircuits.GetValueOrDefault((from, id)));
         }
+    }
 
+    private void OnCircuitClose(PeerConnection from, uint id)
+    {
+        (RelayCircuit? relayed, ClientCircuit? client) = FindCircuit(from, id);
         if (relayed is not null)
         {
             CloseRelayCircuit(relayed, from);
@@ -301,14 +303,7 @@ public sealed partial class MeshNode
 
     private void OnCircuitData(PeerConnection from, uint id, ReadOnlySpan<byte> payload)
     {
-        RelayCircuit? relayed;
-        ClientCircuit? client;
-        lock (_circuitLock)
-        {
-            _relayed.TryGetValue((from, id), out relayed);
-            _clientCircuits.TryGetValue((from, id), out client);
-        }
-
+        (RelayCircuit? relayed, ClientCircuit? client) = FindCircuit(from, id);
         if (relayed is not null)
         {
             ForwardCircuitData(relayed, from, payload);

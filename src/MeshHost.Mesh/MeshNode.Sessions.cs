@@ -25,17 +25,7 @@ public sealed partial class MeshNode
     {
         get
         {
-            var ready = new List<PeerConnection>();
-            lock (_peersLock)
-            {
-                foreach (PeerState state in _peers.Values)
-                {
-                    if (state.Primary is { } c)
-                    {
-                        ready.Add(c);
-                    }
-                }
-            }
+            List<PeerConnection> ready = ReadyPrimaries();
 
             // Session statistics take the session's lock: never while holding ours.
             var list = new List<ConnectedPeer>(ready.Count);
@@ -51,6 +41,24 @@ public sealed partial class MeshNode
 
             return list;
         }
+    }
+
+    /// <summary>The connection each ready peer's sends go on (a snapshot).</summary>
+    private List<PeerConnection> ReadyPrimaries()
+    {
+        var ready = new List<PeerConnection>();
+        lock (_peersLock)
+        {
+            foreach (PeerState state in _peers.Values)
+            {
+                if (state.Primary is { } c)
+                {
+                    ready.Add(c);
+                }
+            }
+        }
+
+        return ready;
     }
 
     /// <summary>The ready connection sends to <paramref name="peer"/> go on, if any.</summary>
