@@ -29,8 +29,19 @@ public sealed partial class MeshNode
     private int _maintenanceRunning;
 
     /// <inheritdoc/>
-    public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default) =>
-        await GetOrDialAsync(peer.ToNodeId(), cancellationToken).ConfigureAwait(false);
+    /// <remarks>
+    /// When the peer is already reached through a relay, this also tries once more to punch a
+    /// direct path (bounded by the punch timeout), so an explicit connect after a network change
+    /// upgrades at once instead of at the next retry.
+    /// </remarks>
+    public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default)
+    {
+        PeerConnection connection = await GetOrDialAsync(peer.ToNodeId(), cancellationToken).ConfigureAwait(false);
+        if (connection.RefreshPath())
+        {
+            await PunchAsync(connection.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// The ready connection to <paramref name="peer"/>: the live one, else a dial to the address the

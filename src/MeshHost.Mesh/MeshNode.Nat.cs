@@ -58,18 +58,7 @@ public sealed partial class MeshNode
     /// <summary>The connected peers with their paths (direct, or relayed and through which relay).</summary>
     public IReadOnlyList<PeerPath> GetPeerPaths()
     {
-        var ready = new List<PeerConnection>();
-        lock (_peersLock)
-        {
-            foreach (PeerState state in _peers.Values)
-            {
-                if (state.Primary is { } c)
-                {
-                    ready.Add(c);
-                }
-            }
-        }
-
+        List<PeerConnection> ready = ReadyPrimaries();
         var list = new List<PeerPath>(ready.Count);
         foreach (PeerConnection c in ready)
         {

@@ -26,7 +26,11 @@ public sealed partial class MeshNode
     /// <summary>The first wait before a relayed pair punches again; doubled per failure up to <see cref="MaxPunchBackoff"/>.</summary>
     internal static readonly TimeSpan FirstPunchBackoff = TimeSpan.FromSeconds(30);
 
-    internal static readonly TimeSpan MaxPunchBackoff = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// The longest wait between punch attempts of a relayed pair. Short, because a NAT that starts
+    /// allowing punching should be used soon, and an attempt costs only a few small probes.
+    /// </summary>
+    internal static readonly TimeSpan MaxPunchBackoff = TimeSpan.FromMinutes(2);
 
     /// <summary>How long a circuit is kept after its session moved to a direct path, for packets still on their way through it.</summary>
     internal static readonly TimeSpan CircuitDrainTime = TimeSpan.FromSeconds(10);

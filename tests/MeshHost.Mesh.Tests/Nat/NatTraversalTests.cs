@@ -185,6 +185,30 @@ public sealed class NatTraversalTests
     }
 
     [Fact]
+    public async Task Connect_on_a_relayed_peer_punches_again_at_once()
+    {
+        await using var bed = new NatTestBed(seed: 7);
+        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
+        InMemoryNat homeA = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
+        InMemoryNat homeB = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
+        MeshNode a = await bed.BehindAsync(homeA, 2, r1, r2);
+        MeshNode b = await bed.BehindAsync(homeB, 2, r1, r2);
+        await WaitForRelaysAsync(bed, a, b);
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed);
+        long attempts = a.GetNatInfo().Counters.PunchesStarted;
+
+        homeA.Reconfigure(homeA.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+        homeB.Reconfigure(homeB.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+        await bed.RunForAsync(TimeSpan.FromSeconds(20)); // keepalives re-open both nodes' paths to the relays
+        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed); // the backoff has not retried yet
+
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(10));
+        Assert.False(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed, $"{a.GetNatInfo().Counters}");
+        Assert.True(a.GetNatInfo().Counters.PunchesStarted > attempts);
+    }
+
+    [Fact]
     public async Task Sessions_survive_a_nat_rebinding()
     {
         await using var bed = new NatTestBed(seed: 6);
