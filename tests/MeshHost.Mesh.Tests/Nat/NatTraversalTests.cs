@@ -132,14 +132,7 @@ public sealed class NatTraversalTests
     public async Task A_relayed_session_moves_to_a_direct_path_when_the_nats_allow_it_without_losing_or_reordering_messages()
     {
         await using var bed = new NatTestBed(seed: 5);
-        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
-        InMemoryNat homeA = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
-        InMemoryNat homeB = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
-        MeshNode a = await bed.BehindAsync(homeA, 2, r1, r2);
-        MeshNode b = await bed.BehindAsync(homeB, 2, r1, r2);
-        await WaitForRelaysAsync(bed, a, b);
-        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
-        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed);
+        (MeshNode r1, MeshNode r2, InMemoryNat homeA, InMemoryNat homeB, MeshNode a, MeshNode b) = await StartRelayedPairAsync(bed);
         Session before = a.GetReadyConnection(b.Id)!.Session;
 
         using IChannel<Note> inbox = b.OpenChannel<Note>("test/upgrade");
@@ -188,14 +181,7 @@ public sealed class NatTraversalTests
     public async Task Connect_on_a_relayed_peer_punches_again_at_once()
     {
         await using var bed = new NatTestBed(seed: 7);
-        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
-        InMemoryNat homeA = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
-        InMemoryNat homeB = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
-        MeshNode a = await bed.BehindAsync(homeA, 2, r1, r2);
-        MeshNode b = await bed.BehindAsync(homeB, 2, r1, r2);
-        await WaitForRelaysAsync(bed, a, b);
-        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
-        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed);
+        (_, _, InMemoryNat homeA, InMemoryNat homeB, MeshNode a, MeshNode b) = await StartRelayedPairAsync(bed);
         long attempts = a.GetNatInfo().Counters.PunchesStarted;
 
         homeA.Reconfigure(homeA.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
@@ -226,6 +212,20 @@ public sealed class NatTraversalTests
         Assert.NotEqual(old, session.RemoteEndPoint);
         await ExchangeAsync(bed, r1, a, count: 10);
         await bed.PumpUntilAsync(() => a.GetNatInfo().ReflexiveEndPoint?.Equals(session.RemoteEndPoint) == true, "A to learn its new reflexive endpoint");
+    }
+
+    /// <summary>Two relays, and A and B behind symmetric NATs connected through one of them.</summary>
+    private static async Task<(MeshNode R1, MeshNode R2, InMemoryNat HomeA, InMemoryNat HomeB, MeshNode A, MeshNode B)> StartRelayedPairAsync(NatTestBed bed)
+    {
+        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
+        InMemoryNat homeA = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
+        InMemoryNat homeB = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
+        MeshNode a = await bed.BehindAsync(homeA, 2, r1, r2);
+        MeshNode b = await bed.BehindAsync(homeB, 2, r1, r2);
+        await WaitForRelaysAsync(bed, a, b);
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed);
+        return (r1, r2, homeA, homeB, a, b);
     }
 
     internal static async Task<(MeshNode, MeshNode)> StartRelaysAsync(NatTestBed bed, RelayOptions? relay = null)
