@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshHost.Plugins.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace MeshHost.Plugins.Chat;
@@ -76,6 +77,8 @@ public sealed record ChatOptions
     /// <summary>The longest wait between DM delivery attempts (default 60 s).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    private const string Section = "Plugins:meshhost.chat";
+
     /// <summary>Reads the section; a value out of range is an error that names the key.</summary>
     /// <exception cref="InvalidOperationException">A value is not a number or is out of range.</exception>
     public static ChatOptions From(IConfiguration configuration)
@@ -85,7 +88,7 @@ public sealed record ChatOptions
         {
             if (nick.Length > ChatLimits.MaxNickLength)
             {
-                throw Invalid("Nick", nick, $"at most {ChatLimits.MaxNickLength} characters");
+                throw OptionValues.Invalid(Section, "Nick", nick, $"at most {ChatLimits.MaxNickLength} characters");
             }
 
             options = options with { Nick = ChatCodec.CleanNick(nick) };
@@ -93,31 +96,13 @@ public sealed record ChatOptions
 
         options = options with
         {
-            MaxTextBytes = (int)Number(configuration, "MaxTextBytes", options.MaxTextBytes, 1, 16_384),
-            MaxMessagesPerRoom = (int)Number(configuration, "MaxMessagesPerRoom", options.MaxMessagesPerRoom, 10, 100_000),
-            MaxAge = TimeSpan.FromHours(Number(configuration, "MaxAgeHours", options.MaxAge.TotalHours, 0.01, 24 * 3650)),
-            SyncInterval = TimeSpan.FromSeconds(Number(configuration, "SyncIntervalSeconds", options.SyncInterval.TotalSeconds, 0.1, 3600)),
-            MaxOutbox = (int)Number(configuration, "MaxOutbox", options.MaxOutbox, 1, 100_000),
-            MessagesPerSecond = Number(configuration, "MessagesPerSecond", options.MessagesPerSecond, 0.1, 10_000),
+            MaxTextBytes = (int)OptionValues.Number(configuration, Section, "MaxTextBytes", options.MaxTextBytes, 1, 16_384),
+            MaxMessagesPerRoom = (int)OptionValues.Number(configuration, Section, "MaxMessagesPerRoom", options.MaxMessagesPerRoom, 10, 100_000),
+            MaxAge = TimeSpan.FromHours(OptionValues.Number(configuration, Section, "MaxAgeHours", options.MaxAge.TotalHours, 0.01, 24 * 3650)),
+            SyncInterval = TimeSpan.FromSeconds(OptionValues.Number(configuration, Section, "SyncIntervalSeconds", options.SyncInterval.TotalSeconds, 0.1, 3600)),
+            MaxOutbox = (int)OptionValues.Number(configuration, Section, "MaxOutbox", options.MaxOutbox, 1, 100_000),
+            MessagesPerSecond = OptionValues.Number(configuration, Section, "MessagesPerSecond", options.MessagesPerSecond, 0.1, 10_000),
         };
         return options;
     }
-
-    private static double Number(IConfiguration configuration, string key, double fallback, double min, double max)
-    {
-        if (configuration[key] is not { } text)
-        {
-            return fallback;
-        }
-
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < min || value > max)
-        {
-            throw Invalid(key, text, string.Create(CultureInfo.InvariantCulture, $"a number from {min} to {max}"));
-        }
-
-        return value;
-    }
-
-    private static InvalidOperationException Invalid(string key, string value, string expected) =>
-        new($"Plugins:meshhost.chat:{key} is '{value}'; it must be {expected}.");
 }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 
 namespace MeshHost.Plugins.Chat;
@@ -58,7 +58,7 @@ public sealed partial class ChatPlugin
         try
         {
             ChatEntry entry = await PostAsync(room, Text(request), cancellationToken).ConfigureAwait(false);
-            return ControlApiResponse.Json(Json(w => WriteEntry(w, entry)));
+            return ControlApiResponse.Json(JsonText.Object(w => WriteEntry(w, entry)));
         }
         catch (ArgumentException ex)
         {
@@ -81,7 +81,7 @@ public sealed partial class ChatPlugin
         try
         {
             (ChatEntry entry, bool delivered) = await SendDirectAsync(peer, Text(request), cancellationToken).ConfigureAwait(false);
-            return ControlApiResponse.Json(Json(w =>
+            return ControlApiResponse.Json(JsonText.Object(w =>
             {
                 w.WriteBoolean("delivered", delivered);
                 w.WritePropertyName("message");
@@ -122,7 +122,7 @@ public sealed partial class ChatPlugin
             last = Math.Max(last, entry.Sequence);
         }
 
-        return ControlApiResponse.Json(Json(w =>
+        return ControlApiResponse.Json(JsonText.Object(w =>
         {
             w.WriteNumber("last", after >= 0 ? last : Store.LastSequence());
             w.WriteStartArray("messages");
@@ -157,7 +157,7 @@ public sealed partial class ChatPlugin
         return ControlApiResponse.Json(block ? """{"blocked":true}""" : """{"blocked":false}""");
     }
 
-    private ControlApiResponse Status() => ControlApiResponse.Json(Json(w =>
+    private ControlApiResponse Status() => ControlApiResponse.Json(JsonText.Object(w =>
     {
         w.WriteString("self", Context.LocalId.ToString());
         w.WriteString("nick", _options.Nick);
@@ -207,19 +207,5 @@ public sealed partial class ChatPlugin
         w.WriteNumber("hlc", entry.Hlc);
         w.WriteString("time", HybridLogicalClock.ToTime(entry.Hlc).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         w.WriteString("text", entry.Text);
-    }
-
-    /// <summary>An object written by <paramref name="body"/>.</summary>
-    private static string Json(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,11 +33,11 @@ public sealed partial class ChatPlugin : IMeshPlugin, IControlApiContributor, IC
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.Ordinal);
     private readonly HashSet<PeerId> _blocked = [];
     private readonly ConcurrentDictionary<PeerId, RetryState> _retries = new();
-    private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly ConcurrentQueue<PeerId> _joined = new();
     private IPluginContext? _context;
     private ChatOptions _options = new();
     private ChatStore? _store;
+    private BackgroundWork? _background;
     private HybridLogicalClock? _clock;
     private RateLimiter? _messageLimiter;
     private RateLimiter? _syncLimiter;
@@ -93,6 +94,7 @@ public sealed partial class ChatPlugin : IMeshPlugin, IControlApiContributor, IC
     public Task StartAsync(IPluginContext context, CancellationToken cancellationToken)
     {
         _context = context;
+        _background = new BackgroundWork(ex => ChatLog.BackgroundFailed(context.Logger, ex));
         _options = context.Services.GetRequiredService<ChatOptions>();
         _clock = new HybridLogicalClock(context.Time);
         _messageLimiter = new RateLimiter(context.Time, _options.MessagesPerSecond, _options.MessagesPerSecond * 5);
@@ -129,7 +131,10 @@ public sealed partial class ChatPlugin : IMeshPlugin, IControlApiContributor, IC
         }
 
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_background is { } background)
+        {
+            await background.WhenAll().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         lock (_sync)
         {
             foreach (ChatRoom room in _rooms.Values)
@@ -390,93 +395,51 @@ public sealed partial class ChatPlugin : IMeshPlugin, IControlApiContributor, IC
     }
 
     /// <summary>Runs <paramref name="work"/> in the background, tracked so the stop can wait for it.</summary>
-    private void Spawn(Func<CancellationToken, Task> work, CancellationToken cancellationToken)
-    {
-        Task task = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await work(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // Stopping.
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The host released the channels: stopping.
-                }
-                catch (Exception ex)
-                {
-                    ChatLog.BackgroundFailed(Context.Logger, ex);
-                }
-            },
-            CancellationToken.None);
-        _running.TryAdd(task, 0);
-        _ = task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    private void Spawn(Func<CancellationToken, Task> work, CancellationToken cancellationToken) => _background!.Spawn(work, cancellationToken);
 
-    private async Task RunAsync(CancellationTokenSource stopping)
+    private Task RunAsync(CancellationTokenSource stopping)
     {
-        CancellationToken cancellationToken = stopping.Token;
-        try
+        long lastRound = long.MinValue;
+        return _background!.RunEveryAsync(Tick, Context.Time, stopping, async cancellationToken =>
         {
-            using var timer = new PeriodicTimer(Tick, Context.Time);
-            long lastRound = long.MinValue;
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            var peersBack = new HashSet<PeerId>();
+            while (_joined.TryDequeue(out PeerId peer))
             {
-                var peersBack = new HashSet<PeerId>();
-                while (_joined.TryDequeue(out PeerId peer))
-                {
-                    peersBack.Add(peer);
-                }
+                peersBack.Add(peer);
+            }
 
-                bool round = lastRound == long.MinValue || Context.Time.GetElapsedTime(lastRound) >= _options.SyncInterval;
+            bool round = lastRound == long.MinValue || Context.Time.GetElapsedTime(lastRound) >= _options.SyncInterval;
+            if (round)
+            {
+                lastRound = Context.Time.GetTimestamp();
+                Store.PruneOlderThan(MinHlc());
+            }
+
+            foreach (ChatRoom room in SnapshotRooms())
+            {
                 if (round)
                 {
-                    lastRound = Context.Time.GetTimestamp();
-                    Store.PruneOlderThan(MinHlc());
-                }
-
-                foreach (ChatRoom room in SnapshotRooms())
-                {
-                    if (round)
+                    await BeaconAsync(room, cancellationToken).ConfigureAwait(false);
+                    if (room.PickMember(Context.Time, 3 * _options.SyncInterval) is { } member)
                     {
-                        await BeaconAsync(room, cancellationToken).ConfigureAwait(false);
-                        if (room.PickMember(Context.Time, 3 * _options.SyncInterval) is { } member)
-                        {
-                            StartSync(room.Name, member, cancellationToken);
-                        }
-                    }
-
-                    foreach (PeerId peer in peersBack)
-                    {
-                        if (room.Knows(peer))
-                        {
-                            StartSync(room.Name, peer, cancellationToken);
-                        }
+                        StartSync(room.Name, member, cancellationToken);
                     }
                 }
 
-                if (PendingDirectMessages > 0)
+                foreach (PeerId peer in peersBack)
                 {
-                    DeliverDue(cancellationToken);
+                    if (room.Knows(peer))
+                    {
+                        StartSync(room.Name, peer, cancellationToken);
+                    }
                 }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The host released the plugin's timers: it is stopping.
-        }
-        finally
-        {
-            stopping.Dispose();
-        }
+
+            if (PendingDirectMessages > 0)
+            {
+                DeliverDue(cancellationToken);
+            }
+        });
     }
 
     private ulong MinHlc()

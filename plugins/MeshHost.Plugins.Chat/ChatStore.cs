@@ -1,4 +1,5 @@
 using MeshHost.MessagePack;
+using MeshHost.Plugins.Shared;
 using MeshHost.Sdk;
 using Microsoft.Data.Sqlite;
 

@@ -111,6 +111,7 @@ public sealed partial class UdpDatagramSocket : IDatagramSocket
         {
             bool dualStack = TrySetDualMode(socket, localEndPoint.Address, logger);
             SetBufferSizes(socket, options, logger);
+            TryEnableBroadcast(socket, logger);
             if (OperatingSystem.IsWindows())
             {
                 DisableConnectionReset(socket, logger);
@@ -174,6 +175,21 @@ public sealed partial class UdpDatagramSocket : IDatagramSocket
         _counters.OnSendError();
         UdpSocketLog.SendFailed(_logger, length, error);
         return error == SocketError.MessageSize ? DatagramSendResult.TooLarge : DatagramSendResult.Dropped;
+    }
+
+    // LAN discovery beacons go to a broadcast address when configured so (for example the subnet's
+    // x.x.x.255 inside the NAT lab); without SO_BROADCAST the kernel refuses such a send with EACCES.
+    // Which addresses beacons go to is the discovery settings' decision (loopback by default).
+    private static void TryEnableBroadcast(Socket socket, ILogger logger)
+    {
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Broadcast, true);
+        }
+        catch (SocketException exception)
+        {
+            UdpSocketLog.OptionFailed(logger, "Broadcast", exception);
+        }
     }
 
     private static bool TrySetDualMode(Socket socket, IPAddress address, ILogger logger)

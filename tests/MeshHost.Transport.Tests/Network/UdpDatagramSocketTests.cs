@@ -70,6 +70,29 @@ public sealed class UdpDatagramSocketTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Send_ToABroadcastAddress_IsAllowed()
+    {
+        // 127.255.255.255 is the loopback interface's broadcast route: the kernel refuses a send to it
+        // without SO_BROADCAST (as it does for a LAN's x.x.x.255), and nothing leaves the machine.
+        if (!OperatingSystem.IsLinux())
+        {
+            output.WriteLine($"The loopback broadcast route is Linux behaviour; skipped the send on {Environment.OSVersion}.");
+            return;
+        }
+
+        using UdpDatagramSocket sender = UdpDatagramSocket.Bind(AnyLoopbackPort);
+        using UdpDatagramSocket listener = UdpDatagramSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        var received = new CollectingReceiver();
+        listener.Start(received);
+        var broadcast = new IPEndPoint(IPAddress.Parse("127.255.255.255"), listener.LocalEndPoint.Port);
+
+        Assert.Equal(DatagramSendResult.Sent, sender.Send("beacon"u8, broadcast.Serialize()));
+
+        Assert.Equal("beacon", Encoding.ASCII.GetString((await received.NextAsync()).Payload));
+        Assert.Equal(0, sender.Statistics.SendErrors);
+    }
+
+    [Fact]
     public void Send_ToAnotherAddressFamily_IsDroppedNotThrown()
     {
         using UdpDatagramSocket socket = UdpDatagramSocket.Bind(AnyLoopbackPort);

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.Data.Sqlite;
 
-namespace MeshHost.Plugins.Chat;
+namespace MeshHost.Plugins.Shared;
 
 /// <summary>
 /// Lets the plugin's load context be collected although it uses Microsoft.Data.Sqlite. That library
