@@ -38,7 +38,7 @@ public sealed partial class MeshNode
         }
 
         LookupResult result = await _dht.FindPeerAsync(id, cancellationToken).ConfigureAwait(false);
-        List<IPEndPoint> endPoints = EndPointsFromPeerRecords(id, result.Records);
+        List<IPEndPoint> endPoints = EndPointsFromPeerRecords(id, result.Records, out List<Nat.RelayEndPoint> relays, out Nat.NatClass natClass);
         if (endPoints.Count == 0)
         {
             foreach (DhtContact contact in result.Closest)
@@ -50,7 +50,7 @@ public sealed partial class MeshNode
             }
         }
 
-        return new PeerLookup(id, endPoints.Count > 0, false, endPoints, result.Closest, result.Hops);
+        return new PeerLookup(id, endPoints.Count > 0 || relays.Count > 0, false, endPoints, result.Closest, result.Hops) { Relays = relays, NatClass = natClass };
     }
 
     /// <inheritdoc/>
@@ -133,14 +133,30 @@ public sealed partial class MeshNode
         }
     }
 
-    private List<IPEndPoint> EndPointsFromPeerRecords(NodeId id, IReadOnlyList<WireRecord> records)
+    private List<IPEndPoint> EndPointsFromPeerRecords(NodeId id, IReadOnlyList<WireRecord> records, out List<Nat.RelayEndPoint> relays, out Nat.NatClass natClass)
     {
         var endPoints = new List<IPEndPoint>();
+        relays = [];
+        natClass = Nat.NatClass.Unknown;
         foreach (WireRecord record in records)
         {
             if (DhtRecords.PublisherId(record) != id || DecodePeerInfo(record.Value) is not { } info)
             {
                 continue;
+            }
+
+            if (info.NatClass <= (byte)Nat.NatClass.Symmetric)
+            {
+                natClass = (Nat.NatClass)info.NatClass;
+            }
+
+            foreach (WireContact? wire in info.Relays)
+            {
+                if (wire is not null && relays.Count < 4 && DhtCodec.TryFromWire(wire, out DhtContact relay) && relay.Id != id
+                    && !relays.Exists(r => r.Id == relay.Id))
+                {
+                    relays.Add(new Nat.RelayEndPoint(relay.Id, relay.EndPoint));
+                }
             }
 
             foreach (WireContact? wire in info.EndPoints)

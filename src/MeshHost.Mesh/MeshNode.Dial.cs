@@ -3,6 +3,7 @@ using MeshHost.Dht;
 using MeshHost.Dht.Protocol;
 using MeshHost.Dht.Records;
 using MeshHost.Mesh.Connections;
+using MeshHost.Mesh.Nat;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 
@@ -113,12 +114,9 @@ public sealed partial class MeshNode
         {
             await Task.Yield();
             var tried = new List<IPEndPoint>();
-            foreach (IPEndPoint endPoint in KnownEndPoints(peer))
+            if (await TryDialAllAsync(KnownEndPoints(peer), peer, tried).ConfigureAwait(false) is { } direct)
             {
-                if (await TryDialAsync(endPoint, peer, tried).ConfigureAwait(false) is { } direct)
-                {
-                    return direct;
-                }
+                return direct;
             }
 
             PeerLookup lookup = await FindPeerAsync(peer, _stopping.Token).ConfigureAwait(false);
@@ -127,19 +125,41 @@ public sealed partial class MeshNode
                 return meanwhile;
             }
 
-            foreach (IPEndPoint endPoint in lookup.EndPoints)
+            if (await TryDialAllAsync(lookup.EndPoints, peer, tried).ConfigureAwait(false) is { } found)
             {
-                if (await TryDialAsync(endPoint, peer, tried).ConfigureAwait(false) is { } found)
+                return found;
+            }
+
+            // No direct answer: through one of its relays, then try to punch a direct path.
+            var relayErrors = new List<string>();
+            foreach (RelayEndPoint relay in lookup.Relays)
+            {
+                if (relay.Id == Id || relay.Id == peer || relayErrors.Count >= 3)
                 {
-                    return found;
+                    continue;
+                }
+
+                try
+                {
+                    PeerConnection relayConnection = GetReadyConnection(relay.Id) is { IsRelayed: false } live
+                        ? live
+                        : await DialEndPointAsync(relay.EndPoint, relay.Id, _stopping.Token).ConfigureAwait(false);
+                    PeerConnection relayed = await DialViaRelayAsync(relayConnection, peer, _stopping.Token).ConfigureAwait(false);
+                    await PunchAsync(peer, _stopping.Token).ConfigureAwait(false);
+                    return GetReadyConnection(peer) ?? relayed;
+                }
+                catch (MeshException ex)
+                {
+                    relayErrors.Add($"relay {relay.Id.ToShortString()}: {ex.Message}");
                 }
             }
 
+            string relays = relayErrors.Count == 0 ? "" : $" ({string.Join("; ", relayErrors)})";
             throw new MeshException(
                 MeshError.PeerUnreachable,
-                tried.Count == 0
+                tried.Count == 0 && lookup.Relays.Count == 0
                     ? $"No address is known for {peer.ToShortString()}: it has no session, no routing-table entry and no peer record in the DHT."
-                    : $"{peer.ToShortString()} did not answer at {string.Join(", ", tried)}.");
+                    : $"{peer.ToShortString()} did not answer at {(tried.Count == 0 ? "no direct address" : string.Join(", ", tried))}{relays}.");
         }
         finally
         {
@@ -150,19 +170,48 @@ public sealed partial class MeshNode
         }
     }
 
-    private async Task<PeerConnection?> TryDialAsync(IPEndPoint endPoint, NodeId peer, List<IPEndPoint> tried)
+    /// <summary>
+    /// Dials every new endpoint at once (a NATed peer lists several candidates, most unreachable
+    /// from here, and trying them one by one would cost a dial timeout each); the first ready
+    /// session wins, the duplicate rule closes any second one.
+    /// </summary>
+    private async Task<PeerConnection?> TryDialAllAsync(IEnumerable<IPEndPoint> endPoints, NodeId peer, List<IPEndPoint> tried)
     {
-        if (tried.Contains(endPoint))
+        var dials = new List<Task<PeerConnection?>>();
+        using var won = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        foreach (IPEndPoint endPoint in endPoints)
         {
-            return null;
+            if (tried.Contains(endPoint) || RelayAddresses.IsRelayAddress(endPoint.Address) || dials.Count >= MaxCandidates)
+            {
+                continue;
+            }
+
+            tried.Add(endPoint);
+            dials.Add(TryDialAsync(endPoint, peer, won.Token));
         }
 
-        tried.Add(endPoint);
+        while (dials.Count > 0)
+        {
+            Task<PeerConnection?> done = await Task.WhenAny(dials).ConfigureAwait(false);
+            dials.Remove(done);
+            if (await done.ConfigureAwait(false) is { } connection)
+            {
+                await won.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(dials).ConfigureAwait(false);
+                return GetReadyConnection(peer) ?? connection;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<PeerConnection?> TryDialAsync(IPEndPoint endPoint, NodeId peer, CancellationToken cancellationToken)
+    {
         try
         {
-            return await DialEndPointAsync(endPoint, peer, _stopping.Token).ConfigureAwait(false);
+            return await DialEndPointAsync(endPoint, peer, cancellationToken).ConfigureAwait(false);
         }
-        catch (MeshException)
+        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
         {
             return null;
         }
@@ -317,7 +366,10 @@ public sealed partial class MeshNode
                 await Task.WhenAll(dials).ConfigureAwait(false);
             }
 
-            if (!SameEndPoints(AdvertisedEndPoints(), _publishedEndPoints))
+            MaintainReservations();
+            ExpireRelayCircuits();
+            MaintainPunches();
+            if (!SameEndPoints(AdvertisedEndPoints(), _publishedEndPoints) || NatRecordKey() != _publishedNat)
             {
                 await PublishPeerRecordAsync(_stopping.Token).ConfigureAwait(false);
             }
@@ -383,7 +435,7 @@ public sealed partial class MeshNode
                 }
 
                 ready++;
-                if (_time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
+                if (!c.Reserved && _time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
                 {
                     idle.Add(c);
                 }
@@ -412,6 +464,7 @@ public sealed partial class MeshNode
     {
         IReadOnlyList<IPEndPoint> endPoints = AdvertisedEndPoints();
         _publishedEndPoints = [.. endPoints];
+        _publishedNat = NatRecordKey();
         int stored = await _dht.PublishPeerAsync(OwnPeerInfo(), cancellationToken).ConfigureAwait(false);
         MeshLog.PeerRecordPublished(_logger, endPoints.Count, stored);
     }
@@ -425,27 +478,41 @@ public sealed partial class MeshNode
             wire[i] = new WireContact { Id = [], Address = endPoints[i].Address.GetAddressBytes(), Port = endPoints[i].Port };
         }
 
-        return new PeerInfo { EndPoints = wire, NatStatus = (byte)NatStatus.Unknown };
+        return WithNat(new PeerInfo { EndPoints = wire });
     }
 
-    /// <summary>What the peer record says: configured addresses, the bound one if specific, and what peers observed.</summary>
+    /// <summary>
+    /// The direct candidates the peer record offers: configured addresses, the reflexive endpoint
+    /// peers agree on, the node's own interface addresses at its port, and other observed addresses
+    /// (at most <see cref="MaxCandidates"/>).
+    /// </summary>
     private IReadOnlyList<IPEndPoint> AdvertisedEndPoints()
     {
         var endPoints = new List<IPEndPoint>(_options.AdvertisedEndPoints);
-        IPEndPoint local = LocalEndPoint;
-        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any) && !endPoints.Contains(local))
+        void Add(IPEndPoint endPoint)
         {
-            endPoints.Add(local);
+            if (endPoints.Count < MaxCandidates && !endPoints.Contains(endPoint) && !RelayAddresses.IsRelayAddress(endPoint.Address))
+            {
+                endPoints.Add(endPoint);
+            }
+        }
+
+        if (_nat.Classify(_time.GetTimestamp(), _time).Reflexive is { } reflexive)
+        {
+            Add(reflexive);
+        }
+
+        int port = LocalEndPoint.Port;
+        foreach (IPAddress address in _localAddresses)
+        {
+            Add(new IPEndPoint(address, port));
         }
 
         lock (_addressLock)
         {
             foreach (IPEndPoint observed in _observed)
             {
-                if (!endPoints.Contains(observed))
-                {
-                    endPoints.Add(observed);
-                }
+                Add(observed);
             }
         }
 

@@ -33,6 +33,7 @@ internal sealed class PeerConnection
         Session = session;
         ConnectedAt = now;
         _lastActivity = now;
+        IsRelayed = Nat.RelayAddresses.IsRelayAddress(session.RemoteEndPoint.Address);
 
         // A session that closes before its HELLO faults Ready; nobody may be waiting on it.
         _ready.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -47,6 +48,19 @@ internal sealed class PeerConnection
     public string Agent { get; private set; } = "";
 
     public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// True when the session runs through a relay circuit (its remote address is a circuit address).
+    /// Fixed at creation: a relayed session's packets only ever come through its circuit, and reading
+    /// it must not take the session's lock under the node's.
+    /// </summary>
+    public bool IsRelayed { get; }
+
+    /// <summary>The peer said it relays for others.</summary>
+    public bool PeerServesRelay { get; set; }
+
+    /// <summary>A relay reservation holds this session open (either side): it is never pruned as idle.</summary>
+    public bool Reserved { get; set; }
 
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 

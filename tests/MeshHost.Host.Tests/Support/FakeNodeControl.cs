@@ -1,6 +1,7 @@
 using System.Net;
 using MeshHost.Control;
 using MeshHost.Mesh;
+using MeshHost.Mesh.Nat;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 
@@ -32,8 +33,8 @@ internal sealed class FakeNodeControl : INodeControl
         Counters = new MeshCounters { DialsSucceeded = 3 },
     };
 
-    public IReadOnlyList<ConnectedPeer> GetPeers() =>
-        [new ConnectedPeer(NodeIds.ToPeerId(PeerId), "127.0.0.1:47802", TimeSpan.FromMilliseconds(1.5), TimeSpan.FromSeconds(30), Outbound: true)];
+    public IReadOnlyList<PeerPath> GetPeers() =>
+        [new PeerPath(PeerId, new IPEndPoint(IPAddress.Loopback, 47_802), TimeSpan.FromMilliseconds(1.5), TimeSpan.FromSeconds(30), Outbound: true, Relayed: false, Relay: null)];
 
     public Task<PeerLookup> FindPeerAsync(NodeId id, CancellationToken cancellationToken)
     {
@@ -47,14 +48,14 @@ internal sealed class FakeNodeControl : INodeControl
             Hops: 2));
     }
 
-    public Task ConnectAsync(NodeId id, CancellationToken cancellationToken)
+    public Task<PeerPath?> ConnectAsync(NodeId id, CancellationToken cancellationToken)
     {
         if (ConnectFailure is not null)
         {
-            return Task.FromException(ConnectFailure);
+            return Task.FromException<PeerPath?>(ConnectFailure);
         }
 
         Connected.Add(id);
-        return Task.CompletedTask;
+        return Task.FromResult<PeerPath?>(new PeerPath(id, new IPEndPoint(IPAddress.Loopback, 47_803), TimeSpan.FromMilliseconds(2), TimeSpan.Zero, Outbound: true, Relayed: true, Relay: UnknownId));
     }
 }

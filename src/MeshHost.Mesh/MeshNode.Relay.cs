@@ -1,0 +1,421 @@
+using System.Net;
+using MeshHost.Mesh.Connections;
+using MeshHost.Mesh.Nat;
+using MeshHost.Sdk;
+using MeshHost.Transport;
+
+namespace MeshHost.Mesh;
+
+// Relays: the relay's side (circuits between two of its sessions, with limits) and the end
+// nodes' side (circuits the transport runs end-to-end encrypted sessions through).
+public sealed partial class MeshNode
+{
+    /// <summary>The most circuits one node has open as an end (either side) at once.</summary>
+    internal const int MaxClientCircuits = 64;
+
+    private static readonly TimeSpan CircuitOpenTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _circuitLock = new();
+    private readonly Dictionary<(PeerConnection, uint), RelayCircuit> _relayed = [];
+    private readonly Dictionary<(PeerConnection, uint), ClientCircuit> _clientCircuits = [];
+    private readonly Dictionary<IPEndPoint, ClientCircuit> _circuitsByAddress = [];
+    private uint _nextCircuitId;
+    private NatCounterSet _natCounters;
+
+    private int ActiveCircuitCount()
+    {
+        lock (_circuitLock)
+        {
+            return _relayed.Count / 2;
+        }
+    }
+
+    private NatCounters NatCountersSnapshot() => new()
+    {
+        CircuitsRelayed = Interlocked.Read(ref _natCounters.CircuitsRelayed),
+        CircuitsRefused = Interlocked.Read(ref _natCounters.CircuitsRefused),
+        RelayedBytes = Interlocked.Read(ref _natCounters.RelayedBytes),
+        RelayDroppedRateLimited = Interlocked.Read(ref _natCounters.RelayDroppedRateLimited),
+        DroppedMalformed = Interlocked.Read(ref _natMalformed),
+        PunchesStarted = Interlocked.Read(ref _natCounters.PunchesStarted),
+        PunchesSucceeded = Interlocked.Read(ref _natCounters.PunchesSucceeded),
+        RelayedSessions = Interlocked.Read(ref _natCounters.RelayedSessions),
+    };
+
+    private ClientCircuit? FindClientCircuit(IPEndPoint address)
+    {
+        lock (_circuitLock)
+        {
+            return _circuitsByAddress.GetValueOrDefault(address);
+        }
+    }
+
+    // ---- relay side ----
+
+    private void OnCircuitConnect(PeerConnection from, uint id, NodeId target)
+    {
+        string? refusal = null;
+        PeerConnection? to = target == from.Id ? null : GetReadyConnection(target);
+        if (!Volatile.Read(ref _relayServing))
+        {
+            refusal = "this node does not relay";
+        }
+        else if (to is null || to.IsRelayed)
+        {
+            refusal = $"this relay has no direct session with {target.ToShortString()}";
+        }
+
+        RelayCircuit? circuit = null;
+        lock (_circuitLock)
+        {
+            if (refusal is null && _relayed.ContainsKey((from, id)))
+            {
+                refusal = "circuit id in use";
+            }
+            else if (refusal is null && _relayed.Count / 2 >= _relayOptions.MaxCircuits)
+            {
+                refusal = "relay circuit limit reached";
+            }
+
+            if (refusal is null)
+            {
+                uint otherId = ++_nextCircuitId;
+                circuit = new RelayCircuit(from, id, to!, otherId, _time.GetTimestamp(), _relayOptions.MaxBytesPerSecondPerCircuit);
+                _relayed[(from, id)] = circuit;
+                _relayed[(to!, otherId)] = circuit;
+            }
+        }
+
+        if (circuit is null)
+        {
+            Interlocked.Increment(ref _natCounters.CircuitsRefused);
+            MeshLog.CircuitRefused(_logger, from.Id.ToShortString(), target.ToShortString(), refusal!);
+            SendNat(from, NatCodec.Refused(id, refusal!));
+            return;
+        }
+
+        Interlocked.Increment(ref _natCounters.CircuitsRelayed);
+        MeshLog.CircuitOpened(_logger, from.Id.ToShortString(), target.ToShortString());
+        SendNat(circuit.B, NatCodec.CircuitWithNode(NatMessageType.CircuitOpen, circuit.BId, from.Id));
+        SendNat(from, NatCodec.Circuit(NatMessageType.CircuitConnected, id));
+    }
+
+    private void ForwardCircuitData(RelayCircuit circuit, PeerConnection from, ReadOnlySpan<byte> payload)
+    {
+        bool fromA = circuit.A == from;
+        if (!circuit.TryTake(fromA, payload.Length, _time.GetTimestamp(), _time))
+        {
+            Interlocked.Increment(ref _natCounters.RelayDroppedRateLimited);
+            return;
+        }
+
+        PeerConnection to = fromA ? circuit.B : circuit.A;
+        uint toId = fromA ? circuit.BId : circuit.AId;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(NatCodec.DataHeaderSize + payload.Length);
+        try
+        {
+            NatCodec.WriteDataHeader(buffer, toId);
+            payload.CopyTo(buffer.AsSpan(NatCodec.DataHeaderSize));
+            if (to.Session.TrySend(Protocol.MeshChannels.Nat, DeliveryMethod.Unreliable, buffer.AsSpan(0, NatCodec.DataHeaderSize + payload.Length)) == SendResult.Queued)
+            {
+                Interlocked.Add(ref _natCounters.RelayedBytes, payload.Length);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool RemoveRelayCircuit(RelayCircuit circuit)
+    {
+        lock (_circuitLock)
+        {
+            bool removed = _relayed.Remove((circuit.A, circuit.AId));
+            removed |= _relayed.Remove((circuit.B, circuit.BId));
+            return removed;
+        }
+    }
+
+    private void CloseRelayCircuit(RelayCircuit circuit, PeerConnection? closedBy)
+    {
+        if (!RemoveRelayCircuit(circuit))
+        {
+            return;
+        }
+
+        if (closedBy != circuit.A)
+        {
+            SendNat(circuit.A, NatCodec.Circuit(NatMessageType.CircuitClose, circuit.AId));
+        }
+
+        if (closedBy != circuit.B)
+        {
+            SendNat(circuit.B, NatCodec.Circuit(NatMessageType.CircuitClose, circuit.BId));
+        }
+    }
+
+    /// <summary>Maintenance: circuits past their lifetime are closed on both legs.</summary>
+    private void ExpireRelayCircuits()
+    {
+        var expired = new List<RelayCircuit>();
+        long now = _time.GetTimestamp();
+        lock (_circuitLock)
+        {
+            foreach (RelayCircuit circuit in _relayed.Values)
+            {
+                if (_time.GetElapsedTime(circuit.OpenedAt, now) >= _relayOptions.MaxCircuitDuration && !expired.Contains(circuit))
+                {
+                    expired.Add(circuit);
+                }
+            }
+        }
+
+        foreach (RelayCircuit circuit in expired)
+        {
+            CloseRelayCircuit(circuit, null);
+        }
+    }
+
+    // ---- end-node side ----
+
+    private void OnCircuitOpen(PeerConnection relay, uint id, NodeId source)
+    {
+        if (source == Id || relay.Id == source)
+        {
+            Interlocked.Increment(ref _natMalformed);
+            return;
+        }
+
+        var circuit = new ClientCircuit(relay, id, source);
+        lock (_circuitLock)
+        {
+            if (_clientCircuits.Count >= MaxClientCircuits || _clientCircuits.ContainsKey((relay, id)))
+            {
+                circuit = null;
+            }
+            else
+            {
+                circuit.Address = _relaySocket.Register(circuit);
+                _clientCircuits[(relay, id)] = circuit;
+                _circuitsByAddress[circuit.Address] = circuit;
+            }
+        }
+
+        if (circuit is null)
+        {
+            SendNat(relay, NatCodec.Circuit(NatMessageType.CircuitClose, id));
+            return;
+        }
+
+        circuit.SetConnected();
+        MeshLog.CircuitAccepted(_logger, source.ToShortString(), relay.Id.ToShortString());
+    }
+
+    private void OnCircuitAnswer(PeerConnection relay, uint id, bool connected, string? reason)
+    {
+        ClientCircuit? circuit;
+        lock (_circuitLock)
+        {
+            _clientCircuits.TryGetValue((relay, id), out circuit);
+        }
+
+        if (circuit is null)
+        {
+            return;
+        }
+
+        if (connected)
+        {
+            circuit.SetConnected();
+        }
+        else
+        {
+            RemoveClientCircuit(circuit);
+            circuit.Fail($"The relay {relay.Id.ToShortString()} refused: {reason}");
+        }
+    }
+
+    private void OnCircuitClose(PeerConnection from, uint id)
+    {
+        RelayCircuit? relayed;
+        ClientCircuit? client;
+        lock (_circuitLock)
+        {
+            _relayed.TryGetValue((from, id), out relayed);
+            _clientCircuits.TryGetValue((from, id), out client);
+        }
+
+        if (relayed is not null)
+        {
+            CloseRelayCircuit(relayed, from);
+        }
+
+        if (client is not null)
+        {
+            EndClientCircuit(client, "the relay closed the circuit");
+        }
+    }
+
+    private void OnCircuitData(PeerConnection from, uint id, ReadOnlySpan<byte> payload)
+    {
+        RelayCircuit? relayed;
+        ClientCircuit? client;
+        lock (_circuitLock)
+        {
+            _relayed.TryGetValue((from, id), out relayed);
+            _clientCircuits.TryGetValue((from, id), out client);
+        }
+
+        if (relayed is not null)
+        {
+            ForwardCircuitData(relayed, from, payload);
+        }
+        else if (client is not null)
+        {
+            _relaySocket.Deliver(client.Address, payload);
+        }
+        // Otherwise: a circuit already closed; its stragglers are dropped.
+    }
+
+    private bool RemoveClientCircuit(ClientCircuit circuit)
+    {
+        lock (_circuitLock)
+        {
+            if (!_clientCircuits.Remove((circuit.Relay, circuit.Id)))
+            {
+                return false;
+            }
+
+            if (circuit.Address is not null)
+            {
+                _circuitsByAddress.Remove(circuit.Address);
+                _relaySocket.Unregister(circuit.Address);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Ends an end node's circuit and the session that ran through it.</summary>
+    private void EndClientCircuit(ClientCircuit circuit, string reason)
+    {
+        if (!RemoveClientCircuit(circuit))
+        {
+            return;
+        }
+
+        circuit.Fail(reason);
+        foreach (PeerConnection connection in _connections.Values)
+        {
+            if (connection.IsRelayed && connection.Session.RemoteEndPoint.Equals(circuit.Address))
+            {
+                connection.Session.Close(reason, CloseCode.Application);
+            }
+        }
+    }
+
+    /// <summary>A session closed: circuits it was a leg of (as relay) or carried (as end) go too.</summary>
+    private void OnRelaySessionClosed(PeerConnection connection)
+    {
+        var relayed = new List<RelayCircuit>();
+        var clients = new List<ClientCircuit>();
+        ClientCircuit? through = null;
+        lock (_circuitLock)
+        {
+            foreach (((PeerConnection leg, uint _), RelayCircuit circuit) in _relayed)
+            {
+                if (leg == connection && !relayed.Contains(circuit))
+                {
+                    relayed.Add(circuit);
+                }
+            }
+
+            foreach (((PeerConnection relay, uint _), ClientCircuit circuit) in _clientCircuits)
+            {
+                if (relay == connection)
+                {
+                    clients.Add(circuit);
+                }
+            }
+
+            if (connection.IsRelayed)
+            {
+                _circuitsByAddress.TryGetValue(connection.Session.RemoteEndPoint, out through);
+            }
+        }
+
+        foreach (RelayCircuit circuit in relayed)
+        {
+            CloseRelayCircuit(circuit, connection);
+        }
+
+        foreach (ClientCircuit circuit in clients)
+        {
+            EndClientCircuit(circuit, "the session with the relay closed");
+        }
+
+        if (through is not null && RemoveClientCircuit(through))
+        {
+            // The relayed session ended: free the circuit at the relay too.
+            SendNat(through.Relay, NatCodec.Circuit(NatMessageType.CircuitClose, through.Id));
+        }
+    }
+
+    /// <summary>A relayed session must come from the node the relay announced; anything else is closed.</summary>
+    private bool IsExpectedRelayedPeer(Session session)
+    {
+        ClientCircuit? circuit = FindClientCircuit(session.RemoteEndPoint);
+        return circuit is not null && circuit.Peer == session.RemoteId;
+    }
+
+    /// <summary>Opens a circuit to <paramref name="peer"/> through <paramref name="relay"/> and runs a session through it.</summary>
+    private async Task<PeerConnection> DialViaRelayAsync(PeerConnection relay, NodeId peer, CancellationToken cancellationToken)
+    {
+        ClientCircuit circuit;
+        lock (_circuitLock)
+        {
+            if (_clientCircuits.Count >= MaxClientCircuits)
+            {
+                throw new MeshException(MeshError.PeerUnreachable, $"{MaxClientCircuits} relay circuits are already open.");
+            }
+
+            uint id = ++_nextCircuitId;
+            circuit = new ClientCircuit(relay, id, peer);
+            circuit.Address = _relaySocket.Register(circuit);
+            _clientCircuits[(relay, id)] = circuit;
+            _circuitsByAddress[circuit.Address] = circuit;
+        }
+
+        try
+        {
+            SendNat(relay, NatCodec.CircuitWithNode(NatMessageType.CircuitConnect, circuit.Id, peer));
+            await circuit.Connected.WaitAsync(CircuitOpenTimeout, _time, cancellationToken).ConfigureAwait(false);
+            PeerConnection connection = await DialEndPointAsync(circuit.Address, peer, cancellationToken).ConfigureAwait(false);
+            MeshLog.RelayedSession(_logger, peer.ToShortString(), relay.Id.ToShortString());
+            return connection;
+        }
+        catch (Exception ex) when (ex is TimeoutException or MeshException or OperationCanceledException)
+        {
+            if (RemoveClientCircuit(circuit))
+            {
+                SendNat(relay, NatCodec.Circuit(NatMessageType.CircuitClose, circuit.Id));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            throw ex as MeshException ?? new MeshException(MeshError.PeerUnreachable, $"No circuit through {relay.Id.ToShortString()}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Counters of the NAT machinery, updated with Interlocked.</summary>
+    private struct NatCounterSet
+    {
+        public long CircuitsRelayed;
+        public long CircuitsRefused;
+        public long RelayedBytes;
+        public long RelayDroppedRateLimited;
+        public long PunchesStarted;
+        public long PunchesSucceeded;
+        public long RelayedSessions;
+    }
+}

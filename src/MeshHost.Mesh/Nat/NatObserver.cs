@@ -1,0 +1,164 @@
+using System.Net;
+using MeshHost.Transport;
+
+namespace MeshHost.Mesh.Nat;
+
+/// <summary>
+/// Collects the endpoints at which peers see this node (each peer's latest report, bounded) and
+/// classifies the NAT in front of it. Thread-safe; pure apart from the clock readings the caller
+/// passes in, so the rules are unit-tested directly.
+/// </summary>
+/// <remarks>
+/// Rules (docs/nat.md): a report whose address is one of the node's own addresses shows no
+/// translation on that path. If any report shows translation, the node is behind a NAT; once two
+/// reporters with different IP addresses have reported a translated endpoint, equal endpoints
+/// mean endpoint-independent mapping (port-preserving when the port is the node's own) and
+/// different ones mean symmetric. With no translated report and untranslated reports from two
+/// reporters with different addresses, the node is public. Reports age out, so a reconfigured
+/// NAT is re-classified.
+/// </remarks>
+internal sealed class NatObserver
+{
+    /// <summary>The most reporters remembered; the oldest report is forgotten first.</summary>
+    public const int MaxReporters = 32;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<NodeId, Entry> _reports = [];
+    private readonly TimeSpan _maxAge;
+    private HashSet<IPAddress> _localAddresses = [];
+    private int _localPort;
+
+    public NatObserver(TimeSpan maxAge)
+    {
+        _maxAge = maxAge;
+    }
+
+    /// <summary>Sets the node's own addresses and port (what "untranslated" means).</summary>
+    public void SetLocal(IEnumerable<IPAddress> addresses, int port)
+    {
+        lock (_lock)
+        {
+            _localAddresses = [.. addresses.Select(Normalize)];
+            _localPort = port;
+        }
+    }
+
+    /// <summary>Records that <paramref name="reporter"/>, at <paramref name="reporterAddress"/>, sees this node at <paramref name="observed"/>.</summary>
+    /// <returns>True when the classification or the reflexive endpoint changed.</returns>
+    public bool Report(NodeId reporter, IPAddress reporterAddress, IPEndPoint observed, long timestamp, TimeProvider time)
+    {
+        var normalized = new IPEndPoint(Normalize(observed.Address), observed.Port);
+        if (!IsUsable(normalized.Address) || observed.Port == 0)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            NatSnapshot before = ClassifyLocked(timestamp, time);
+            if (!_reports.ContainsKey(reporter) && _reports.Count >= MaxReporters)
+            {
+                NodeId oldest = default;
+                long oldestAt = long.MaxValue;
+                foreach ((NodeId id, Entry r) in _reports)
+                {
+                    if (r.At < oldestAt)
+                    {
+                        oldest = id;
+                        oldestAt = r.At;
+                    }
+                }
+
+                _reports.Remove(oldest);
+            }
+
+            _reports[reporter] = new Entry(Normalize(reporterAddress), normalized, timestamp);
+            NatSnapshot after = ClassifyLocked(timestamp, time);
+            return before != after;
+        }
+    }
+
+    /// <summary>Forgets a reporter (its session closed and it should no longer vote).</summary>
+    public void Forget(NodeId reporter)
+    {
+        lock (_lock)
+        {
+            _reports.Remove(reporter);
+        }
+    }
+
+    /// <summary>The classification now.</summary>
+    public NatSnapshot Classify(long timestamp, TimeProvider time)
+    {
+        lock (_lock)
+        {
+            return ClassifyLocked(timestamp, time);
+        }
+    }
+
+    /// <summary>Addresses that can never be a reflexive endpoint: unspecified, multicast, the relay prefix.</summary>
+    internal static bool IsUsable(IPAddress address) =>
+        !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any) && !RelayAddresses.IsRelayAddress(address)
+        && !(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.IsIPv6Multicast);
+
+    internal static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private NatSnapshot ClassifyLocked(long timestamp, TimeProvider time)
+    {
+        var translated = new List<Entry>();
+        var untranslatedReporters = new HashSet<IPAddress>();
+        foreach (Entry report in _reports.Values)
+        {
+            if (time.GetElapsedTime(report.At, timestamp) > _maxAge)
+            {
+                continue;
+            }
+
+            if (_localAddresses.Contains(report.Observed.Address))
+            {
+                untranslatedReporters.Add(report.ReporterAddress);
+            }
+            else
+            {
+                translated.Add(report);
+            }
+        }
+
+        if (translated.Count == 0)
+        {
+            return untranslatedReporters.Count >= 2 ? new NatSnapshot(NatClass.Public, null) : new NatSnapshot(NatClass.Unknown, null);
+        }
+
+        // The reflexive endpoint: the one most reporters agree on, the newest report breaking ties.
+        IPEndPoint reflexive = translated
+            .GroupBy(static r => r.Observed)
+            .OrderByDescending(static g => g.Count())
+            .ThenByDescending(static g => g.Max(static r => r.At))
+            .First().Key;
+
+        var reporterAddresses = new HashSet<IPAddress>();
+        foreach (Entry report in translated)
+        {
+            reporterAddresses.Add(report.ReporterAddress);
+        }
+
+        if (reporterAddresses.Count < 2)
+        {
+            return new NatSnapshot(NatClass.Unknown, reflexive);
+        }
+
+        // Compare one report per reporter address, so two peers behind one far NAT count once.
+        bool allEqual = translated.TrueForAll(r => r.Observed.Equals(reflexive));
+        if (!allEqual)
+        {
+            return new NatSnapshot(NatClass.Symmetric, reflexive);
+        }
+
+        return new NatSnapshot(reflexive.Port == _localPort ? NatClass.PortPreserving : NatClass.EndpointIndependent, reflexive);
+    }
+
+    private readonly record struct Entry(IPAddress ReporterAddress, IPEndPoint Observed, long At);
+}
+
+/// <summary>A classification: the class and the reflexive endpoint peers agree on (null when none is translated).</summary>
+internal readonly record struct NatSnapshot(NatClass Class, IPEndPoint? Reflexive);
