@@ -107,6 +107,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal((10, 0, 0, 0), (ping.Echoed, ping.Corrupted, ping.TimedOut, ping.Failed));
         Assert.Equal(30_000, ping.BytesEchoed);
         Assert.Equal($"127.0.0.1:{statusB.Port}", ping.EndPoint);
+        Assert.Equal("direct", ping.Path);
 
         CommandResult text = await CliAsync("ping", statusB.Id, "--count", "3", "--data-dir", dirA);
         Assert.Contains("3/3 x 1024 bytes intact; 0 corrupted", text.Output, StringComparison.Ordinal);

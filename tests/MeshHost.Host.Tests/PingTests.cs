@@ -58,9 +58,8 @@ public sealed class PingTests : IAsyncLifetime
         Assert.True(response.RttMinMs <= response.RttP50Ms && response.RttP50Ms <= response.RttP99Ms && response.RttP99Ms <= response.RttMaxMs, $"{response}");
         Assert.NotNull(response.FirstReplyMs);
         Assert.Equal(a.LocalEndPoint.ToString(), response.EndPoint);
-
-        // Before the NAT work the peers table has no path kind: said so, never guessed.
-        Assert.False(string.IsNullOrEmpty(response.Path));
+        Assert.Equal("direct", response.Path);
+        Assert.Null(response.Relay);
     }
 
     [Fact]

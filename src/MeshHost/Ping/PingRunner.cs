@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MeshHost.Control;
 using MeshHost.Sdk;
 using MeshHost.Transport;
@@ -130,22 +129,9 @@ internal sealed class PingRunner
         return null;
     }
 
-    /// <summary>
-    /// The path kind as the peers table reports it (<c>direct</c> or <c>relayed</c>, with the relay),
-    /// read from the table's JSON so that this stays the very answer <c>meshhost peers --json</c> gives.
-    /// </summary>
-    private (string Path, string? Relay, string? EndPoint) DescribePath(NodeId target)
-    {
-        if (FindPeer(target) is not { } peer)
-        {
-            return ("none", null, null);
-        }
-
-        JsonElement json = JsonSerializer.SerializeToElement(peer, ControlJsonContext.Default.PeerResponse);
-        string path = json.TryGetProperty("path", out JsonElement p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "unknown";
-        string? relay = json.TryGetProperty("relay", out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-        return (path, relay, peer.EndPoint);
-    }
+    /// <summary>The path kind (<c>direct</c> or <c>relayed</c>, with the relay) as the peers table reports it; <c>none</c> when the session is gone.</summary>
+    private (string Path, string? Relay, string? EndPoint) DescribePath(NodeId target) =>
+        FindPeer(target) is { } peer ? (peer.Path, peer.Relay, peer.EndPoint) : ("none", null, null);
 
     /// <summary>The shared state of one run's workers: each takes the next sequence number until all are sent.</summary>
     private sealed class Run

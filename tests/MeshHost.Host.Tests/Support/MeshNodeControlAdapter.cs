@@ -1,6 +1,5 @@
 using MeshHost.Control;
 using MeshHost.Mesh;
-using MeshHost.Sdk;
 using MeshHost.Transport;
 
 namespace MeshHost.Host.Tests.Support;
@@ -10,9 +9,13 @@ internal sealed class MeshNodeControlAdapter(MeshNode node) : INodeControl
 {
     public MeshStatus GetStatus() => node.GetStatus();
 
-    public IReadOnlyList<ConnectedPeer> GetPeers() => node.Connected;
+    public IReadOnlyList<Mesh.Nat.PeerPath> GetPeers() => node.GetPeerPaths();
 
     public Task<PeerLookup> FindPeerAsync(NodeId id, CancellationToken cancellationToken) => node.FindPeerAsync(id, cancellationToken);
 
-    public Task ConnectAsync(NodeId id, CancellationToken cancellationToken) => node.ConnectAsync(NodeIds.ToPeerId(id), cancellationToken);
+    public async Task<Mesh.Nat.PeerPath?> ConnectAsync(NodeId id, CancellationToken cancellationToken)
+    {
+        await node.ConnectAsync(NodeIds.ToPeerId(id), cancellationToken);
+        return node.GetPeerPaths().FirstOrDefault(p => p.Id == id);
+    }
 }
