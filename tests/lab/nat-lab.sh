@@ -5,6 +5,8 @@
 #
 #   tests/lab/nat-lab.sh [--attempts N] [--scenario NAME]... [--results FILE] [--list]
 #
+# --attempts: fresh pairs per figure (default 5, which keeps the lab to a few minutes; the figures in
+# docs/benchmarks.md use 20). LAB_DEBUG=1 logs the nodes at Debug; KEEP_WORK=1 keeps their logs.
 # Needs root, `ip` (iproute2), `nft` (nftables), `jq`, and a Release build of src/MeshHost.
 # Exit code: 0 when every check of every scenario passed, 1 when one failed, 2 on bad usage,
 # 77 when the machine cannot run the lab (the reason is printed on one SKIPPED line).
@@ -14,7 +16,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$LAB_DIR/../.." && pwd)
 DLL=${MESHHOST_DLL:-$REPO/src/MeshHost/bin/Release/net10.0/meshhost.dll}
 PREFIX="mhl$$"        # every namespace this run creates starts with this: unique per run
-ATTEMPTS=${LAB_ATTEMPTS:-20}
+ATTEMPTS=${LAB_ATTEMPTS:-5}
 RESULTS=""
 SCENARIOS=()
 ALL_SCENARIOS=(public port-preserving symmetric-one symmetric-both same-lan loss upgrade)
@@ -22,9 +24,10 @@ ALL_SCENARIOS=(public port-preserving symmetric-one symmetric-both same-lan loss
 # Addresses: documentation ranges only, and only inside namespaces this script creates.
 INTERNET=203.0.113          # the "internet" segment (a bridge in the internet namespace)
 PUBLIC_IP=$INTERNET.1       # the public bootstrap/relay node
+PUBLIC2_IP=$INTERNET.2      # a second public node: NAT classification compares what different peers report
 PORT=47800
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -58,7 +61,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/meshhost-lab.XXXXXX")
 ROOT_LINKS=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 declare -a NAMESPACES=() PIDS=()
 declare -A NODE_NS=() NODE_DIR=() NODE_PID=() ROUTER_HOSTS=() ROUTER_LAN=() ROUTER_WAN=() ROUTER_MODE=() HOST_IP=()
-SCENARIO=""; SCENARIO_FAILED=0; INET=""
+SCENARIO=""; SCENARIO_FAILED=0; INET=""; NODE_ENV=(DOTNET_NOLOGO=1)
 declare -a SUMMARY=()
 FAILED=0
 
@@ -113,6 +116,7 @@ make_internet() {
   INET="$PREFIX-inet"
   ip -n "$INET" link add br0 type bridge
   ip -n "$INET" addr add "$PUBLIC_IP/24" dev br0
+  ip -n "$INET" addr add "$PUBLIC2_IP/24" dev br0
   ip -n "$INET" link set br0 up
 }
 
@@ -194,15 +198,17 @@ check_root_untouched() {
 
 # ---------------------------------------------------------------- nodes
 
-# start_node NAME NS_SHORT PORT BEACON [BOOTSTRAP]
+# start_node NAME NS_SHORT PORT BEACON [BOOTSTRAP|-] [MORE RUN ARGUMENTS...]
 start_node() {
   local name=$1 ns="$PREFIX-$2" port=$3 beacon=$4 bootstrap=${5:-} dir="$WORK/$SCENARIO/$1" args=()
+  shift 5 2>/dev/null || shift $#
   mkdir -p "$dir"
   args=(run --data-dir "$dir" --port "$port" --lan-beacon "$beacon")
-  [ -n "$bootstrap" ] && args+=(--bootstrap "$bootstrap")
-  # A home node keeps only the sessions it needs, so that a ping measures its own dial.
-  ip netns exec "$ns" env MESHHOST_Mesh__TargetConnections=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    dotnet "$DLL" "${args[@]}" >"$dir/node.log" 2>&1 &
+  if [ "$bootstrap" = public ]; then args+=(--bootstrap "$PUBLIC_IP:$PORT" --bootstrap "$PUBLIC2_IP:$PORT");
+  elif [ -n "$bootstrap" ] && [ "$bootstrap" != - ]; then args+=(--bootstrap "$bootstrap"); fi
+  # A node keeps only the sessions it needs (the two public nodes), so that a ping measures its own dial.
+  ip netns exec "$ns" env MESHHOST_Mesh__TargetConnections=2 DOTNET_CLI_TELEMETRY_OPTOUT=1 ${LAB_DEBUG:+MESHHOST_Logging__LogLevel__MeshHost=Debug} "${NODE_ENV[@]}" \
+    dotnet "$DLL" "${args[@]}" "$@" >"$dir/node.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid"); NODE_NS[$name]=$ns; NODE_DIR[$name]=$dir; NODE_PID[$name]=$pid
 }
@@ -238,6 +244,17 @@ check_beacon() {
 
 # ---------------------------------------------------------------- checks and records
 
+# nat_check NAME JQ_TEST DESCRIPTION: waits up to 20 s for the node's `status --json` .nat to pass the jq test.
+nat_check() {
+  local name=$1 test=$2 what=$3 deadline=$((SECONDS + 20)) nat=""
+  while [ $SECONDS -lt $deadline ]; do
+    nat=$(mh "$name" status --json 2>/dev/null | jq -c '.nat // {}')
+    [ "$(echo "$nat" | jq -r "$test" 2>/dev/null)" = true ] && break
+    sleep 0.5
+  done
+  check "$name: $what (nat $(echo "$nat" | jq -c '{class, reflexiveEndPoint, publiclyReachable, relayServing, relays}'))" test "$(echo "$nat" | jq -r "$test" 2>/dev/null)" = true
+}
+
 check() {
   local what=$1; shift
   if "$@"; then log "PASS  $SCENARIO: $what"; else log "FAIL  $SCENARIO: $what"; SCENARIO_FAILED=1; fi
@@ -269,7 +286,7 @@ connect_check() {
 attempts() {
   local kind=$1 from=$2 tns=$3 beacon=$4 expect=$5 i ids=() ok=0
   log "$SCENARIO: $ATTEMPTS attempts ($kind): starting $ATTEMPTS fresh nodes in $tns"
-  for i in $(seq 1 "$ATTEMPTS"); do start_node "t$i" "$tns" $((PORT + i)) "$beacon" "$PUBLIC_IP:$PORT"; done
+  for i in $(seq 1 "$ATTEMPTS"); do start_node "t$i" "$tns" $((PORT + 10 + i)) "$beacon" public; done
   for i in $(seq 1 "$ATTEMPTS"); do wait_ready "t$i" 1 40 || { check "attempt target t$i started" false; return; }; ids+=("$(node_id "t$i")"); done
   for i in $(seq 0 $((ATTEMPTS - 1))); do
     ping_check "$from" "${ids[$i]}" "$expect" 4 4096 1 "$kind" && ok=$((ok + 1))
@@ -282,15 +299,29 @@ begin() {
   SCENARIO=$1; SCENARIO_FAILED=0; SCENARIO_STARTED=$SECONDS
   log "=== scenario $SCENARIO"
   make_internet || { check "build the internet namespace" false; return 1; }
-  start_node pub inet "$PORT" off
+  # Both at once: the second one's dial is retried until the first listens. In symmetric-both the
+  # relays' per-circuit bandwidth cap (1 MiB/s by default) is lifted, to measure what a relay can carry.
+  NODE_ENV=(DOTNET_NOLOGO=1)
+  [ "$SCENARIO" = symmetric-both ] && NODE_ENV+=(MESHHOST_Mesh__Relay__MaxBytesPerSecondPerCircuit=1073741824)
+  start_node pub inet "$PORT" off - --listen "$PUBLIC_IP"
+  start_node pub2 inet "$PORT" off "$PUBLIC_IP:$PORT" --listen "$PUBLIC2_IP"
+  NODE_ENV=(DOTNET_NOLOGO=1)
   wait_ready pub 0 30 || { check "public node started" false; return 1; }
+  wait_ready pub2 1 30 || { check "second public node started" false; return 1; }
   PUB_ID=$(node_id pub)
 }
 
 finish() {
   check_root_untouched
   local took=$((SECONDS - SCENARIO_STARTED)) verdict=PASS
-  [ "$SCENARIO_FAILED" -eq 0 ] || { verdict=FAIL; FAILED=1; for n in "${!NODE_DIR[@]}"; do [[ "$n" == t* ]] && continue; log "--- last log lines of $n"; tail -n 8 "${NODE_DIR[$n]}/node.log" | cut -c1-300; done; }
+  if [ "$SCENARIO_FAILED" -ne 0 ]; then
+    verdict=FAIL; FAILED=1
+    for n in "${!NODE_DIR[@]}"; do
+      [[ "$n" == t* ]] && continue
+      log "--- $n: nat $(mh "$n" status --json 2>/dev/null | jq -c '.nat // "no status"'); peers $(mh "$n" peers --json 2>/dev/null | jq -c '[.peers[]? | {id: .id[:8], path, relay: (.relay // "" | .[:8]), endPoint}]')"
+      log "--- last log lines of $n (all in ${NODE_DIR[$n]}/node.log)"; tail -n 8 "${NODE_DIR[$n]}/node.log" | cut -c1-300
+    done
+  fi
   SUMMARY+=("$(printf '%-16s %s  (%ss)' "$SCENARIO" "$verdict" "$took")")
   teardown_scenario
 }
@@ -300,8 +331,8 @@ two_homes() {
   local mode_a=$1 mode_b=$2 loss_a=${3:-0}
   make_router a "$INTERNET.10" 10.0.1 "$mode_a" "$loss_a" && make_router b "$INTERNET.20" 192.168.2 "$mode_b" || return 1
   make_host a a 2 && make_host b b 2 || return 1
-  start_node A ha "$PORT" 10.0.1.255 "$PUBLIC_IP:$PORT"
-  start_node B hb "$PORT" 192.168.2.255 "$PUBLIC_IP:$PORT"
+  start_node A ha "$PORT" 10.0.1.255 public
+  start_node B hb "$PORT" 192.168.2.255 public
   wait_ready A 1 30 && wait_ready B 1 30 || return 1
   A_ID=$(node_id A); B_ID=$(node_id B)
   check_beacon A 10.0.1.255; check_beacon B 192.168.2.255
@@ -312,6 +343,7 @@ two_homes() {
 scenario_public() {
   # Home to public node through a port-preserving NAT: works without any traversal.
   two_homes port-preserving port-preserving || { check "build two homes" false; return; }
+  nat_check pub '.class == "public" and .publiclyReachable == true and .relayServing == true' "classed public, reachable, relaying (Mesh:Relay:Serve auto)"
   ping_check A "$PUB_ID" direct 20 16384
   ping_check A "$PUB_ID" direct 200 65536 8 throughput-direct-public
   attempts direct A inet off direct
@@ -319,6 +351,7 @@ scenario_public() {
 
 scenario_port_preserving() {
   two_homes port-preserving port-preserving || { check "build two homes" false; return; }
+  nat_check A '.class == "port-preserving" or .class == "endpoint-independent"' "classed port-preserving or endpoint-independent"
   connect_check A "$B_ID" direct
   ping_check A "$B_ID" direct 50 16384
   ping_check A "$B_ID" direct 200 65536 8 throughput-direct
@@ -327,23 +360,28 @@ scenario_port_preserving() {
 
 scenario_symmetric_one() {
   two_homes random port-preserving || { check "build two homes" false; return; }
+  nat_check A '.class == "symmetric"' "classed symmetric"
+  nat_check B '.class == "port-preserving" or .class == "endpoint-independent"' "classed port-preserving or endpoint-independent"
   connect_check A "$B_ID" relayed
   ping_check A "$B_ID" relayed 50 16384
   ping_check B "$A_ID" relayed 20 16384
+  ping_check A "$B_ID" relayed 100 65536 8 throughput-relayed-capped
 }
 
 scenario_symmetric_both() {
   two_homes fully-random random || { check "build two homes" false; return; }
+  nat_check A '.class == "symmetric"' "classed symmetric"
+  nat_check B '.class == "symmetric" and (.relays | length) > 0' "classed symmetric, with a relay"
   connect_check A "$B_ID" relayed
   ping_check A "$B_ID" relayed 50 16384
-  ping_check A "$B_ID" relayed 200 65536 8 throughput-relayed
+  ping_check A "$B_ID" relayed 200 65536 8 throughput-relayed-uncapped
   attempts relayed A hb 192.168.2.255 relayed
 }
 
 scenario_same_lan() {
   make_router a "$INTERNET.10" 10.0.1 port-preserving && make_host a a 2 && make_host a2 a 3 || { check "build one LAN" false; return; }
-  start_node A ha "$PORT" 10.0.1.255 "$PUBLIC_IP:$PORT"
-  start_node B ha2 "$PORT" 10.0.1.255 "$PUBLIC_IP:$PORT"
+  start_node A ha "$PORT" 10.0.1.255 public
+  start_node B ha2 "$PORT" 10.0.1.255 public
   wait_ready A 1 30 && wait_ready B 1 30 || { check "both LAN nodes up" false; return; }
   A_ID=$(node_id A); B_ID=$(node_id B)
   check_beacon A 10.0.1.255; check_beacon B 10.0.1.255
@@ -397,7 +435,7 @@ jq -rs '
   (map(select(.kind == "direct" or .kind == "punched" or .kind == "relayed")) | group_by(.kind)[] |
     (map(select(.exitCode == 0 and .path == .expect))) as $ok |
     ($ok | map(select(.alreadyConnected | not) | .firstReplyMs)) as $t |
-    "time to first message  \(.[0].kind | . + " " * (8 - length))  \($ok | length)/\(length) ok   p50 \($t | pct(0.5) | r) ms   max \($t | max | r) ms   (connect p50 \($ok | map(.connectMs) | pct(0.5) | r) ms)"),
+    "time to first message  \(.[0].kind | . + " " * (8 - length))  \($ok | length)/\(length) ok   p50 \($t | pct(0.5) | r) ms   max \($t | max | r) ms   over the \($t | length) attempts with no earlier session (connect p50 \($ok | map(select(.alreadyConnected | not) | .connectMs) | pct(0.5) | r) ms)"),
   (map(select(.kind | startswith("throughput"))) | .[] |
     "\(.kind | . + " " * (26 - length))  \((.throughputBytesPerSecond // 0) / 1048576 * 100 | round / 100) MiB/s  (\(.echoed // 0)/\(.count // 0) x \(.size // 0) B, window \(.window // 0), path \(.path), rtt p50 \(.rttP50Ms | r) ms)")
 ' "$RESULTS"
