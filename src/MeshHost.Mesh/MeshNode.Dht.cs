@@ -37,6 +37,12 @@ public sealed partial class MeshNode
             return new PeerLookup(id, true, true, [live.Session.RemoteEndPoint], [], 0);
         }
 
+        return await LookUpPeerRecordAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Looks up the peer record in the DHT, even when a session exists (its class and relays).</summary>
+    internal async Task<PeerLookup> LookUpPeerRecordAsync(NodeId id, CancellationToken cancellationToken)
+    {
         LookupResult result = await _dht.FindPeerAsync(id, cancellationToken).ConfigureAwait(false);
         List<IPEndPoint> endPoints = EndPointsFromPeerRecords(id, result.Records, out List<Nat.RelayEndPoint> relays, out Nat.NatClass natClass);
         if (endPoints.Count == 0)
@@ -138,19 +144,23 @@ public sealed partial class MeshNode
         var endPoints = new List<IPEndPoint>();
         relays = [];
         natClass = Nat.NatClass.Unknown;
-        foreach (WireRecord record in records)
+        bool newest = true;
+        foreach (WireRecord record in records.OrderByDescending(static r => r.IssuedAtMs))
         {
             if (DhtRecords.PublisherId(record) != id || DecodePeerInfo(record.Value) is not { } info)
             {
                 continue;
             }
 
-            if (info.NatClass <= (byte)Nat.NatClass.Symmetric)
+            // Class and relays come from the newest record only; addresses from every one.
+            bool first = newest;
+            newest = false;
+            if (first && info.NatClass <= (byte)Nat.NatClass.Symmetric)
             {
                 natClass = (Nat.NatClass)info.NatClass;
             }
 
-            foreach (WireContact? wire in info.Relays)
+            foreach (WireContact? wire in first ? info.Relays : [])
             {
                 if (wire is not null && relays.Count < 4 && DhtCodec.TryFromWire(wire, out DhtContact relay) && relay.Id != id
                     && !relays.Exists(r => r.Id == relay.Id))

@@ -366,6 +366,7 @@ public sealed partial class MeshNode
                 await Task.WhenAll(dials).ConfigureAwait(false);
             }
 
+            ReportMovedPeers();
             MaintainReservations();
             ExpireRelayCircuits();
             MaintainPunches();
@@ -497,12 +498,19 @@ public sealed partial class MeshNode
             }
         }
 
-        if (_nat.Classify(_time.GetTimestamp(), _time).Reflexive is { } reflexive)
+        int port = LocalEndPoint.Port;
+        NatSnapshot nat = _nat.Classify(_time.GetTimestamp(), _time);
+        if (nat.Reflexive is { } reflexive)
         {
             Add(reflexive);
+            if (reflexive.Port != port && nat.Class != NatClass.EndpointIndependent)
+            {
+                // A guess that costs one candidate: a NAT that maps new flows port-preservingly
+                // (Linux masquerade; a router switched from random ports) uses our own port.
+                Add(new IPEndPoint(reflexive.Address, port));
+            }
         }
 
-        int port = LocalEndPoint.Port;
         foreach (IPAddress address in _localAddresses)
         {
             Add(new IPEndPoint(address, port));

@@ -164,6 +164,7 @@ public sealed partial class MeshNode
         }
 
         IPEndPoint remote = session.RemoteEndPoint;
+        connection.ReportedEndPoint = remote;
         SendNat(connection, NatCodec.Observed(remote));
         SendNat(connection, NatCodec.Flag(NatMessageType.RelayStatus, Volatile.Read(ref _relayServing)));
         if (session.IsInitiator && session.ObservedAddress is { } observed)
@@ -306,6 +307,26 @@ public sealed partial class MeshNode
         }
 
         MeshLog.RelayReserved(_logger, connection.Id.ToShortString());
+    }
+
+    /// <summary>
+    /// Maintenance: a peer whose session moved (its NAT rebound or was reconfigured) is told where we
+    /// see it now, so its classification and candidates follow the change.
+    /// </summary>
+    private void ReportMovedPeers()
+    {
+        foreach (PeerConnection connection in _connections.Values)
+        {
+            if (connection.IsReady && !connection.IsRelayed && connection.ReportedEndPoint is { } reported)
+            {
+                IPEndPoint now = connection.Session.RemoteEndPoint;
+                if (!now.Equals(reported) && !RelayAddresses.IsRelayAddress(now.Address))
+                {
+                    connection.ReportedEndPoint = now;
+                    SendNat(connection, NatCodec.Observed(now));
+                }
+            }
+        }
     }
 
     /// <summary>Maintenance: NATed nodes reserve relays among the public serving peers.</summary>

@@ -56,6 +56,9 @@ internal sealed class PeerConnection
     /// </summary>
     public bool IsRelayed { get; }
 
+    /// <summary>The endpoint last reported to the peer as where we see it (re-sent when its NAT rebinds).</summary>
+    public System.Net.IPEndPoint? ReportedEndPoint { get; set; }
+
     /// <summary>The peer said it relays for others.</summary>
     public bool PeerServesRelay { get; set; }
 

@@ -41,7 +41,10 @@ public sealed record InMemoryNatOptions
     /// <summary>Use the internal port as the external one when it is free (Linux masquerade without random).</summary>
     public bool PreservePort { get; init; } = true;
 
-    /// <summary>A mapping with no traffic either way for this long is forgotten (common routers: 30 s to a few minutes for UDP).</summary>
+    /// <summary>
+    /// A mapping with no traffic either way for this long is forgotten, and so is each flow through
+    /// it (common routers: 30 s to a few minutes for UDP).
+    /// </summary>
     public TimeSpan MappingTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
@@ -136,12 +139,12 @@ public sealed class InMemoryNat
         }
 
         mapping.LastUsed = now;
-        mapping.SentTo.Add(destination);
-        if (mapping.SentTo.Count > 4096)
+        if (mapping.SentTo.Count >= 4096 && !mapping.SentTo.ContainsKey(destination))
         {
             mapping.SentTo.Clear(); // bounded; a real router's conntrack table is too
-            mapping.SentTo.Add(destination);
         }
+
+        mapping.SentTo[destination] = now;
 
         return _publicKey with { Port = mapping.Port };
     }
@@ -161,19 +164,25 @@ public sealed class InMemoryNat
             return false;
         }
 
-        bool allowed = Options.Filtering switch
+        // Filtering follows flows, like conntrack: a flow the inside has not used (either way) for
+        // the mapping timeout no longer admits anything, even while other flows keep the port.
+        long timeout = Options.MappingTimeout.Ticks;
+        EndPointKey? flow = Options.Filtering switch
         {
-            NatFilteringBehavior.EndpointIndependent => true,
-            NatFilteringBehavior.AddressDependent => mapping.SentTo.Any(d => d.IsIPv6 == source.IsIPv6 && d.Address == source.Address),
-            _ => mapping.SentTo.Contains(source),
+            NatFilteringBehavior.EndpointIndependent => source,
+            NatFilteringBehavior.AddressDependent => mapping.SentTo
+                .Where(f => f.Key.IsIPv6 == source.IsIPv6 && f.Key.Address == source.Address && now - f.Value <= timeout)
+                .Select(static f => (EndPointKey?)f.Key).FirstOrDefault(),
+            _ => mapping.SentTo.TryGetValue(source, out long last) && now - last <= timeout ? source : null,
         };
-        if (!allowed)
+        if (flow is null)
         {
             Dropped++;
             return false;
         }
 
         mapping.LastUsed = now;
+        mapping.SentTo[flow.Value] = now;
         inside = mapping.Inside;
         return true;
     }
@@ -240,6 +249,7 @@ public sealed class InMemoryNat
 
         public long LastUsed { get; set; }
 
-        public HashSet<EndPointKey> SentTo { get; } = [];
+        /// <summary>The flows through the mapping: remote endpoint and when it was last used.</summary>
+        public Dictionary<EndPointKey, long> SentTo { get; } = [];
     }
 }

@@ -31,6 +31,13 @@ public sealed partial class InMemoryNetwork
         lock (_sync)
         {
             EndPointKey from = sender.Key;
+            if (sender.Nat is { } own && own.IsPublicAddress(to))
+            {
+                // No hairpinning: like most home routers (and Linux masquerade without extra rules).
+                _statistics = _statistics with { DatagramsSent = _statistics.DatagramsSent + 1, DroppedByNat = _statistics.DroppedByNat + 1 };
+                return DatagramSendResult.Sent;
+            }
+
             if (sender.Nat is { } nat && !(_sockets.TryGetValue(to, out InMemoryDatagramSocket? peer) && peer.Nat == nat))
             {
                 // Leaving the private network: the NAT maps the source (and creates the mapping now).

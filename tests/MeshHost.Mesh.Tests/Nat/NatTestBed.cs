@@ -1,0 +1,102 @@
+using System.Net;
+using MeshHost.Mesh.Nat;
+using MeshHost.Mesh.Tests.Nodes;
+using MeshHost.Transport.Testing;
+
+namespace MeshHost.Mesh.Tests.Nat;
+
+/// <summary>
+/// Mesh nodes on an in-memory internet with simulated NATs and a manual clock: public nodes in
+/// 198.51.100.0/24, NAT routers in 203.0.113.0/24, homes in 10.0.n.0/24.
+/// </summary>
+internal sealed class NatTestBed : IAsyncDisposable
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(20);
+    private readonly TestNodes _mesh = new();
+    private int _homes;
+
+    public NatTestBed(int seed)
+    {
+        Network = new InMemoryNetwork(Time, seed);
+    }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public InMemoryNetwork Network { get; }
+
+    public Func<MeshNodeOptions, MeshNodeOptions>? Configure { get; set; }
+
+    public Task<MeshNode> PublicAsync(int host, RelayOptions? relay = null, params MeshNode[] seeds)
+    {
+        var endPoint = new IPEndPoint(IPAddress.Parse($"198.51.100.{host}"), 47800);
+        return StartAsync(Network.CreateSocket(endPoint), endPoint.Address, relay, seeds);
+    }
+
+    public InMemoryNat Nat(NatMappingBehavior mapping = NatMappingBehavior.EndpointIndependent, NatFilteringBehavior filtering = NatFilteringBehavior.AddressAndPortDependent) =>
+        Network.AddNat(new InMemoryNatOptions { PublicAddress = IPAddress.Parse($"203.0.113.{++_homes}"), Mapping = mapping, Filtering = filtering });
+
+    public Task<MeshNode> BehindAsync(InMemoryNat nat, int host, params MeshNode[] seeds)
+    {
+        byte[] natBytes = nat.Options.PublicAddress.GetAddressBytes();
+        var endPoint = new IPEndPoint(IPAddress.Parse($"10.0.{natBytes[3]}.{host}"), 47800);
+        return StartAsync(nat.CreateSocket(endPoint), endPoint.Address, null, seeds);
+    }
+
+    /// <summary>Moves the clock in small steps, letting continuations run, until the condition holds.</summary>
+    public async Task PumpUntilAsync(Func<bool> condition, string what, TimeSpan? virtualLimit = null)
+    {
+        TimeSpan limit = virtualLimit ?? TimeSpan.FromSeconds(60);
+        TimeSpan elapsed = TimeSpan.Zero;
+        while (!condition())
+        {
+            if (elapsed > limit)
+            {
+                Assert.Fail($"Not reached within {limit} of virtual time: {what}");
+            }
+
+            Time.Advance(Step);
+            elapsed += Step;
+            await Task.Delay(1);
+        }
+    }
+
+    public async Task<T> PumpAsync<T>(Task<T> task, TimeSpan? virtualLimit = null)
+    {
+        await PumpUntilAsync(() => task.IsCompleted, "the operation to complete", virtualLimit);
+        return await task;
+    }
+
+    public async Task PumpAsync(Task task, TimeSpan? virtualLimit = null)
+    {
+        await PumpUntilAsync(() => task.IsCompleted, "the operation to complete", virtualLimit);
+        await task;
+    }
+
+    /// <summary>Runs the clock for <paramref name="duration"/> of virtual time.</summary>
+    public Task RunForAsync(TimeSpan duration)
+    {
+        TimeSpan end = Time.GetElapsedTime(0) + duration;
+        return PumpUntilAsync(() => Time.GetElapsedTime(0) >= end, "time to pass", duration + duration);
+    }
+
+    public ValueTask DisposeAsync() => _mesh.DisposeAsync();
+
+    private async Task<MeshNode> StartAsync(InMemoryDatagramSocket socket, IPAddress local, RelayOptions? relay, MeshNode[] seeds)
+    {
+        Task<MeshNode> start = _mesh.StartAsync(null, o =>
+        {
+            MeshNodeOptions options = o with
+            {
+                TimeProvider = Time,
+                Bootstrap = [.. seeds.Select(s => s.LocalEndPoint)],
+                LocalAddresses = [local],
+                TargetConnections = 0,
+                IdleConnectionTimeout = TimeSpan.FromDays(1),
+                MaintenanceInterval = TimeSpan.FromSeconds(2),
+                Relay = relay,
+            };
+            return Configure?.Invoke(options) ?? options;
+        }, socket);
+        return await PumpAsync(start);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using MeshHost.Mesh.Nat;
+using MeshHost.Mesh.Tests.Nodes;
+using MeshHost.Sdk;
+using MeshHost.Transport;
+using MeshHost.Transport.Testing;
+
+namespace MeshHost.Mesh.Tests.Nat;
+
+/// <summary>
+/// Classification, relays and hole punching between mesh nodes behind simulated NATs, on a manual
+/// clock (docs/nat.md).
+/// </summary>
+public sealed class NatTraversalTests
+{
+    [Fact]
+    public async Task Nodes_classify_their_nat_from_peer_reports_and_public_nodes_serve_as_relays()
+    {
+        await using var bed = new NatTestBed(seed: 1);
+        MeshNode r1 = await bed.PublicAsync(1);
+        MeshNode r2 = await bed.PublicAsync(2, null, r1);
+        InMemoryNat home = bed.Nat();
+        MeshNode a = await bed.BehindAsync(home, 2, r1, r2);
+
+        await bed.PumpUntilAsync(() => a.GetNatInfo().Class == NatClass.PortPreserving, "A to classify its NAT");
+        await bed.PumpUntilAsync(() => r1.GetNatInfo().RelayServing && r2.GetNatInfo().RelayServing, "the public nodes to serve as relays");
+        await bed.PumpUntilAsync(() => a.GetNatInfo().Relays.Count == 2, "A to reserve two relays");
+
+        NatInfo nat = a.GetNatInfo();
+        Assert.Equal(IPEndPoint.Parse("203.0.113.1:47800"), nat.ReflexiveEndPoint);
+        Assert.False(nat.PubliclyReachable);
+        Assert.False(nat.RelayServing);
+        Assert.Contains(IPEndPoint.Parse("203.0.113.1:47800"), nat.Candidates);
+        Assert.Contains(IPEndPoint.Parse("10.0.1.2:47800"), nat.Candidates);
+        Assert.Equal(new HashSet<NodeId> { r1.Id, r2.Id }, nat.Relays.Select(r => r.Id).ToHashSet());
+
+        NatInfo relay = r1.GetNatInfo();
+        Assert.Equal(NatClass.Public, relay.Class);
+        Assert.True(relay.PubliclyReachable);
+        Assert.Null(relay.ReflexiveEndPoint);
+
+        // The peer record carries the class and the relays: a third node learns them from the DHT.
+        MeshNode c = await bed.PublicAsync(3, null, r1);
+        await bed.PumpUntilAsync(() => a.GetStatus().Nat.Relays.Count == 2, "status to list the relays");
+        await bed.RunForAsync(TimeSpan.FromSeconds(4)); // a maintenance round republishes the record
+        PeerLookup lookup = await bed.PumpAsync(c.LookUpPeerRecordAsync(a.Id, CancellationToken.None));
+        Assert.True(lookup.NatClass == NatClass.PortPreserving, $"{lookup} {string.Join(",", lookup.EndPoints)} relays {lookup.Relays.Count}");
+        Assert.Equal(new HashSet<NodeId> { r1.Id, r2.Id }, lookup.Relays.Select(r => r.Id).ToHashSet());
+        Assert.Contains(IPEndPoint.Parse("203.0.113.1:47800"), lookup.EndPoints);
+    }
+
+    [Fact]
+    public async Task Two_nodes_behind_symmetric_nats_connect_through_a_relay_end_to_end()
+    {
+        await using var bed = new NatTestBed(seed: 2);
+        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
+        MeshNode a = await bed.BehindAsync(bed.Nat(NatMappingBehavior.AddressAndPortDependent), 2, r1, r2);
+        MeshNode b = await bed.BehindAsync(bed.Nat(NatMappingBehavior.AddressAndPortDependent), 2, r1, r2);
+        await WaitForRelaysAsync(bed, a, b);
+        Assert.Equal(NatClass.Symmetric, a.GetNatInfo().Class);
+
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+
+        PeerPath path = Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id);
+        Assert.True(path.Relayed);
+        Assert.Contains(path.Relay!.Value, new[] { r1.Id, r2.Id });
+        MeshNode relay = path.Relay == r1.Id ? r1 : r2;
+        Assert.Equal(relay.LocalEndPoint, path.EndPoint);
+        Assert.True(Assert.Single(b.GetPeerPaths(), p => p.Id == a.Id).Relayed);
+        Assert.Equal(1, relay.GetNatInfo().ActiveCircuits);
+
+        await ExchangeAsync(bed, a, b, count: 50);
+        Assert.True(relay.GetNatInfo().Counters.RelayedBytes > 50 * 8);
+
+        // The session through the relay is A's and B's own: the handshake proved each identity
+        // end to end, and the relay only ever held a session with each of them.
+        Session session = b.Endpoint.Sessions.Single(s => s.RemoteId == a.Id);
+        Assert.True(RelayAddresses.IsRelayAddress(session.RemoteEndPoint.Address));
+        Assert.DoesNotContain(relay.Endpoint.Sessions, s => RelayAddresses.IsRelayAddress(s.RemoteEndPoint.Address));
+    }
+
+    [Fact]
+    public async Task Two_nodes_behind_port_preserving_nats_end_on_a_direct_path()
+    {
+        await using var bed = new NatTestBed(seed: 3);
+        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
+        InMemoryNat homeB = bed.Nat();
+        MeshNode b = await bed.BehindAsync(homeB, 2, r1, r2);
+        MeshNode a = await bed.BehindAsync(bed.Nat(), 2, r1, r2);
+        await WaitForRelaysAsync(bed, a, b);
+
+        // DHT traffic while they joined may have connected A and B already (two dials crossing are
+        // a punch of their own). Close that, and once the flows through the NATs have expired,
+        // A's dial to B's reflexive endpoint is filtered and only a punch gets through.
+        foreach (Session session in a.Endpoint.Sessions.Where(s => s.RemoteId == b.Id))
+        {
+            session.Close("test", CloseCode.Application);
+        }
+
+        await bed.RunForAsync(TimeSpan.FromSeconds(40));
+        long droppedBefore = homeB.Dropped;
+        Assert.DoesNotContain(a.GetPeerPaths(), p => p.Id == b.Id);
+
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+
+        PeerPath path = Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id);
+        Assert.False(path.Relayed, $"A: {a.GetNatInfo()} {a.GetNatInfo().Counters} B: {b.GetNatInfo()} {b.GetNatInfo().Counters}");
+        Assert.Equal(IPEndPoint.Parse("203.0.113.1:47800"), path.EndPoint);
+        Assert.True(homeB.Dropped > droppedBefore, $"{homeB.Dropped} {droppedBefore} {a.GetNatInfo().Counters}"); // the unsolicited dial was filtered
+        Assert.True(a.GetNatInfo().Counters.PunchesSucceeded >= 1, $"{a.GetNatInfo().Counters} {b.GetNatInfo().Counters}");
+        await ExchangeAsync(bed, a, b, count: 20);
+    }
+
+    [Fact]
+    public async Task Nodes_behind_one_nat_connect_at_their_lan_addresses()
+    {
+        await using var bed = new NatTestBed(seed: 4);
+        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
+        InMemoryNat home = bed.Nat();
+        MeshNode a = await bed.BehindAsync(home, 2, r1, r2);
+        MeshNode b = await bed.BehindAsync(home, 3, r1, r2);
+        await WaitForRelaysAsync(bed, a, b);
+
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+
+        PeerPath path = Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id);
+        Assert.False(path.Relayed);
+        Assert.Equal(IPEndPoint.Parse("10.0.1.3:47800"), path.EndPoint);
+    }
+
+    internal static async Task<(MeshNode, MeshNode)> StartRelaysAsync(NatTestBed bed, RelayOptions? relay = null)
+    {
+        MeshNode r1 = await bed.PublicAsync(1, relay);
+        MeshNode r2 = await bed.PublicAsync(2, relay, r1);
+        return (r1, r2);
+    }
+
+    internal static async Task WaitForRelaysAsync(NatTestBed bed, params MeshNode[] nodes)
+    {
+        await bed.PumpUntilAsync(() => nodes.All(n => n.GetNatInfo().Relays.Count > 0), "the NATed nodes to reserve relays");
+        await bed.RunForAsync(TimeSpan.FromSeconds(4)); // their peer records are republished with the relays
+    }
+
+    /// <summary>Sends <paramref name="count"/> numbered notes each way and checks every one arrives, in order.</summary>
+    internal static async Task ExchangeAsync(NatTestBed bed, MeshNode a, MeshNode b, int count)
+    {
+        foreach ((MeshNode from, MeshNode to) in new[] { (a, b), (b, a) })
+        {
+            string name = $"test/nat-{from.Id.ToShortString()}";
+            using IChannel<Note> inbox = to.OpenChannel<Note>(name);
+            var received = new List<int>();
+            using IDisposable handler = inbox.OnReceived((_, note, _) =>
+            {
+                lock (received)
+                {
+                    received.Add(note.Number);
+                }
+
+                return ValueTask.CompletedTask;
+            });
+            using IChannel<Note> outbox = from.OpenChannel<Note>(name);
+            await bed.PumpUntilAsync(() => from.GetReadyConnection(to.Id)?.TryGetRemoteChannel(name, out _) == true, "the channel to be announced");
+            for (int i = 0; i < count; i++)
+            {
+                await bed.PumpAsync(outbox.SendAsync(to.LocalId, new Note { Number = i, Text = "through the NAT" }).AsTask());
+            }
+
+            await bed.PumpUntilAsync(() => { lock (received) { return received.Count == count; } }, $"{count} notes to arrive");
+            lock (received)
+            {
+                Assert.Equal(Enumerable.Range(0, count), received);
+            }
+        }
+    }
+}
