@@ -390,6 +390,14 @@ scenario_same_lan() {
   ep=$(peer_field A "$B_ID" endPoint)
   check "A reaches B at its LAN address 10.0.1.3 (got $ep)" test "${ep%:*}" = 10.0.1.3
   ping_check A "$B_ID" direct 50 16384
+  # LAN discovery itself: a beacon to 10.0.1.255 must reach the other host (beacons go every 5 s).
+  local found=0 deadline=$((SECONDS + 15))
+  while [ $SECONDS -lt $deadline ]; do
+    found=$(mh A status --json 2>/dev/null | jq -r '.counters.lanPeersDiscovered // 0')
+    [ "${found:-0}" -ge 1 ] && break
+    sleep 1
+  done
+  check "A found B through a LAN beacon to 10.0.1.255 (lanPeersDiscovered $found)" test "${found:-0}" -ge 1
 }
 
 scenario_loss() {
