@@ -42,11 +42,7 @@ public sealed class PingTests : IAsyncLifetime
     [Fact]
     public async Task Every_byte_comes_back_and_the_figures_add_up()
     {
-        (MeshNode a, MeshNode b, IRequestChannel<EchoRequest, EchoReply> channel) = await PairAsync(Echo);
-        PingRunner runner = Runner(b, channel);
-        await WaitForAnswerAsync(runner, a);
-
-        PingResponse response = await runner.RunAsync(a.Id, new PingSettings(Count: 40, Size: 20_000, Window: 4, Timeout), seed: 7, CancellationToken.None).WaitAsync(Timeout);
+        (MeshNode a, PingResponse response) = await PingAsync(Echo, new PingSettings(Count: 40, Size: 20_000, Window: 4, Timeout), seed: 7);
 
         Assert.Equal(40, response.Echoed);
         Assert.Equal((0, 0, 0), (response.Corrupted, response.TimedOut, response.Failed));
@@ -65,11 +61,7 @@ public sealed class PingTests : IAsyncLifetime
     [Fact]
     public async Task An_empty_payload_is_echoed_too()
     {
-        (MeshNode a, MeshNode b, IRequestChannel<EchoRequest, EchoReply> channel) = await PairAsync(Echo);
-        PingRunner runner = Runner(b, channel);
-        await WaitForAnswerAsync(runner, a);
-
-        PingResponse response = await runner.RunAsync(a.Id, new PingSettings(Count: 3, Size: 0, Window: 1, Timeout), seed: 1, CancellationToken.None).WaitAsync(Timeout);
+        (_, PingResponse response) = await PingAsync(Echo, new PingSettings(Count: 3, Size: 0, Window: 1, Timeout), seed: 1);
 
         Assert.Equal(3, response.Echoed);
         Assert.Equal(0, response.BytesEchoed);
@@ -78,16 +70,13 @@ public sealed class PingTests : IAsyncLifetime
     [Fact]
     public async Task A_corrupted_echo_is_a_failure_that_says_where()
     {
-        (MeshNode a, MeshNode b, IRequestChannel<EchoRequest, EchoReply> channel) = await PairAsync(static (_, request, _) =>
+        RequestHandler<EchoRequest, EchoReply> flipOneBit = static (_, request, _) =>
         {
             byte[] changed = [.. request.Payload];
             changed[100] ^= 0x01;
             return ValueTask.FromResult(new EchoReply { Payload = changed });
-        });
-        PingRunner runner = Runner(b, channel);
-        await WaitForAnswerAsync(runner, a);
-
-        PingResponse response = await runner.RunAsync(a.Id, new PingSettings(Count: 5, Size: 1000, Window: 1, Timeout), seed: 3, CancellationToken.None).WaitAsync(Timeout);
+        };
+        (_, PingResponse response) = await PingAsync(flipOneBit, new PingSettings(Count: 5, Size: 1000, Window: 1, Timeout), seed: 3);
 
         Assert.Equal(0, response.Echoed);
         Assert.Equal(5, response.Corrupted);
@@ -100,12 +89,10 @@ public sealed class PingTests : IAsyncLifetime
     [Fact]
     public async Task A_truncated_echo_is_a_failure_too()
     {
-        (MeshNode a, MeshNode b, IRequestChannel<EchoRequest, EchoReply> channel) = await PairAsync(static (_, request, _) =>
-            ValueTask.FromResult(new EchoReply { Payload = request.Payload[..^1] }));
-        PingRunner runner = Runner(b, channel);
-        await WaitForAnswerAsync(runner, a);
-
-        PingResponse response = await runner.RunAsync(a.Id, new PingSettings(Count: 2, Size: 64, Window: 1, Timeout), seed: 5, CancellationToken.None).WaitAsync(Timeout);
+        (_, PingResponse response) = await PingAsync(
+            static (_, request, _) => ValueTask.FromResult(new EchoReply { Payload = request.Payload[..^1] }),
+            new PingSettings(Count: 2, Size: 64, Window: 1, Timeout),
+            seed: 5);
 
         Assert.Equal(2, response.Corrupted);
         Assert.Contains("63 bytes back for 64 sent", response.FirstError, StringComparison.Ordinal);
@@ -172,6 +159,15 @@ public sealed class PingTests : IAsyncLifetime
 
     private static PingRunner Runner(MeshNode node, IRequestChannel<EchoRequest, EchoReply> channel) =>
         new(new MeshNodeControlAdapter(node), channel, TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>A answers with <paramref name="answer"/>; B pings it once A can answer.</summary>
+    private async Task<(MeshNode A, PingResponse Response)> PingAsync(RequestHandler<EchoRequest, EchoReply> answer, PingSettings settings, int seed)
+    {
+        (MeshNode a, MeshNode b, IRequestChannel<EchoRequest, EchoReply> channel) = await PairAsync(answer);
+        PingRunner runner = Runner(b, channel);
+        await WaitForAnswerAsync(runner, a);
+        return (a, await runner.RunAsync(a.Id, settings, seed, CancellationToken.None).WaitAsync(Timeout));
+    }
 
     /// <summary>A answers with <paramref name="answer"/>; B, which joins through A, pings.</summary>
     private async Task<(MeshNode A, MeshNode B, IRequestChannel<EchoRequest, EchoReply> Channel)> PairAsync(RequestHandler<EchoRequest, EchoReply> answer)
