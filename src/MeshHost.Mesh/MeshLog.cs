@@ -78,4 +78,7 @@ internal static partial class MeshLog
 
     [LoggerMessage(EventId = 4509, Level = LogLevel.Warning, Message = "Could not list the network interfaces for candidates: {Reason}")]
     public static partial void NatInterfacesUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4510, Level = LogLevel.Information, Message = "Session with {Peer} moved from its relay to the direct path {EndPoint}")]
+    public static partial void PathUpgraded(ILogger logger, string peer, System.Net.IPEndPoint endPoint);
 }

@@ -114,44 +114,39 @@ public sealed partial class MeshNode
         {
             await Task.Yield();
             var tried = new List<IPEndPoint>();
-            if (await TryDialAllAsync(KnownEndPoints(peer), peer, tried).ConfigureAwait(false) is { } direct)
-            {
-                return direct;
-            }
 
-            PeerLookup lookup = await FindPeerAsync(peer, _stopping.Token).ConfigureAwait(false);
-            if (lookup.Connected && GetReadyConnection(peer) is { } meanwhile)
+            // Known addresses are dialled while the DHT gives the peer record: more candidates and
+            // the relays. Every direct candidate is dialled at once.
+            Task<PeerConnection?> known = TryDialAllAsync(KnownEndPoints(peer), peer, tried);
+            PeerLookup lookup = await LookUpForDialAsync(peer).ConfigureAwait(false);
+            if (GetReadyConnection(peer) is { } meanwhile)
             {
                 return meanwhile;
             }
 
-            if (await TryDialAllAsync(lookup.EndPoints, peer, tried).ConfigureAwait(false) is { } found)
+            Task<PeerConnection?> recorded = TryDialAllAsync(lookup.EndPoints, peer, tried);
+            Task<PeerConnection?> direct = FirstFoundAsync(known, recorded);
+            var relayErrors = new List<string>();
+            if (lookup.Relays.Count > 0)
+            {
+                // A reachable peer answers within a round trip; after a short head start the relay
+                // path runs alongside, so a NATed peer costs no dial timeout. When both succeed,
+                // the direct session is preferred and the relayed one closed.
+                await Task.WhenAny(direct, Task.Delay(RelayHeadStart, _time, _stopping.Token)).ConfigureAwait(false);
+                if (direct.IsCompletedSuccessfully && direct.Result is { } quick)
+                {
+                    return quick;
+                }
+
+                Task<PeerConnection?> relayed = DialThroughRelaysAsync(peer, lookup.Relays, relayErrors);
+                if (await FirstFoundAsync(direct, relayed).ConfigureAwait(false) is { } connection)
+                {
+                    return GetReadyConnection(peer) ?? connection;
+                }
+            }
+            else if (await direct.ConfigureAwait(false) is { } found)
             {
                 return found;
-            }
-
-            // No direct answer: through one of its relays, then try to punch a direct path.
-            var relayErrors = new List<string>();
-            foreach (RelayEndPoint relay in lookup.Relays)
-            {
-                if (relay.Id == Id || relay.Id == peer || relayErrors.Count >= 3)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    PeerConnection relayConnection = GetReadyConnection(relay.Id) is { IsRelayed: false } live
-                        ? live
-                        : await DialEndPointAsync(relay.EndPoint, relay.Id, _stopping.Token).ConfigureAwait(false);
-                    PeerConnection relayed = await DialViaRelayAsync(relayConnection, peer, _stopping.Token).ConfigureAwait(false);
-                    await PunchAsync(peer, _stopping.Token).ConfigureAwait(false);
-                    return GetReadyConnection(peer) ?? relayed;
-                }
-                catch (MeshException ex)
-                {
-                    relayErrors.Add($"relay {relay.Id.ToShortString()}: {ex.Message}");
-                }
             }
 
             string relays = relayErrors.Count == 0 ? "" : $" ({string.Join("; ", relayErrors)})";
@@ -168,6 +163,69 @@ public sealed partial class MeshNode
                 _dials.Remove(peer);
             }
         }
+    }
+
+    /// <summary>How long direct candidates are tried alone before the relay path starts too.</summary>
+    internal static readonly TimeSpan RelayHeadStart = TimeSpan.FromSeconds(1);
+
+    private async Task<PeerLookup> LookUpForDialAsync(NodeId peer)
+    {
+        try
+        {
+            return await LookUpPeerRecordAsync(peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MeshException or TimeoutException)
+        {
+            return new PeerLookup(peer, false, false, [], [], 0);
+        }
+    }
+
+    /// <summary>The first non-null result of two dials (null when both found nothing).</summary>
+    private static async Task<PeerConnection?> FirstFoundAsync(Task<PeerConnection?> first, Task<PeerConnection?> second)
+    {
+        Task<PeerConnection?> done = await Task.WhenAny(first, second).ConfigureAwait(false);
+        if (await done.ConfigureAwait(false) is { } found)
+        {
+            return found;
+        }
+
+        return await (done == first ? second : first).ConfigureAwait(false);
+    }
+
+    /// <summary>Reaches <paramref name="peer"/> through one of its relays (a circuit, then an end-to-end session), then punches.</summary>
+    private async Task<PeerConnection?> DialThroughRelaysAsync(NodeId peer, IReadOnlyList<RelayEndPoint> relays, List<string> errors)
+    {
+        foreach (RelayEndPoint relay in relays)
+        {
+            if (relay.Id == Id || relay.Id == peer || errors.Count >= 3)
+            {
+                continue;
+            }
+
+            try
+            {
+                PeerConnection relayConnection = GetReadyConnection(relay.Id) is { IsRelayed: false } live
+                    ? live
+                    : await DialEndPointAsync(relay.EndPoint, relay.Id, _stopping.Token).ConfigureAwait(false);
+                if (GetReadyConnection(peer) is { IsRelayed: false } direct)
+                {
+                    return direct; // a direct dial won meanwhile
+                }
+
+                PeerConnection relayed = await DialViaRelayAsync(relayConnection, peer, _stopping.Token).ConfigureAwait(false);
+                await PunchAsync(peer, _stopping.Token).ConfigureAwait(false);
+                return GetReadyConnection(peer) ?? relayed;
+            }
+            catch (MeshException ex)
+            {
+                lock (errors)
+                {
+                    errors.Add($"relay {relay.Id.ToShortString()}: {ex.Message}");
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -73,6 +73,7 @@ public sealed partial class MeshNode
         var list = new List<PeerPath>(ready.Count);
         foreach (PeerConnection c in ready)
         {
+            c.RefreshPath();
             IPEndPoint endPoint = c.Session.RemoteEndPoint;
             NodeId? relay = null;
             if (c.IsRelayed && FindClientCircuit(endPoint) is { } circuit)
@@ -317,10 +318,11 @@ public sealed partial class MeshNode
     {
         foreach (PeerConnection connection in _connections.Values)
         {
-            if (connection.IsReady && !connection.IsRelayed && connection.ReportedEndPoint is { } reported)
+            // Also a session that started relayed and now runs direct: its peer has never heard from us.
+            if (connection.IsReady && !connection.RefreshPath())
             {
                 IPEndPoint now = connection.Session.RemoteEndPoint;
-                if (!now.Equals(reported) && !RelayAddresses.IsRelayAddress(now.Address))
+                if (!now.Equals(connection.ReportedEndPoint) && !RelayAddresses.IsRelayAddress(now.Address))
                 {
                     connection.ReportedEndPoint = now;
                     SendNat(connection, NatCodec.Observed(now));

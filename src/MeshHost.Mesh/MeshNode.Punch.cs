@@ -1,54 +1,74 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using MeshHost.Mesh.Connections;
 using MeshHost.Mesh.Nat;
-using MeshHost.Sdk;
 using MeshHost.Transport;
 
 namespace MeshHost.Mesh;
 
-// Hole punching. The two ends exchange candidates over their relayed session, which is already
-// end-to-end authenticated (so the relay acting as introducer cannot alter them), then both dial
-// all of the other's candidates at once; the first handshake to complete wins and the duplicate
-// rule settles the rest (docs/nat.md).
+// Hole punching and the upgrade of a relayed session to a direct path (docs/nat.md). The two ends
+// of a relayed session exchange candidates over that session (already end-to-end authenticated,
+// so the relay, acting as introducer, cannot alter them), then both send probes carrying a secret
+// nonce to all of the other's candidates at once, every 200 ms. Each probe opens the sender's NAT
+// for the other side; the first probe that arrives proves a direct path, and the relayed
+// session's initiator moves the session onto it. The peer follows its first packet from there
+// (a NAT-rebinding migration), so the application keeps the same session: nothing in flight is
+// lost or reordered.
 public sealed partial class MeshNode
 {
-    /// <summary>How long a punch may take: the handshakes' retransmissions (0, 0.25, 0.75, 1.75, 3.75 s) fit in it.</summary>
+    /// <summary>How long a punch lasts: probes every <see cref="ProbeInterval"/> for this long.</summary>
     internal static readonly TimeSpan PunchTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Spacing of punch probes: several per second survive some loss and a skew in start times.</summary>
+    internal static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The first wait before a relayed pair punches again; doubled per failure up to <see cref="MaxPunchBackoff"/>.</summary>
     internal static readonly TimeSpan FirstPunchBackoff = TimeSpan.FromSeconds(30);
 
     internal static readonly TimeSpan MaxPunchBackoff = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a circuit is kept after its session moved to a direct path, for packets still on their way through it.</summary>
+    internal static readonly TimeSpan CircuitDrainTime = TimeSpan.FromSeconds(10);
+
     /// <summary>An offer from a peer is ignored when it comes sooner than this after its last one.</summary>
     private static readonly TimeSpan MinOfferInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>"MHP1" | nonce u64 | sender NodeId [32].</summary>
+    private static readonly byte[] ProbeMagic = "MHP1"u8.ToArray();
+
+    private const int ProbeSize = 4 + 8 + NodeId.Size;
 
     private readonly Dictionary<NodeId, PunchState> _punches = [];
 
     /// <summary>
-    /// Starts a punch with <paramref name="peer"/> over its relayed session and waits (bounded) for
-    /// a direct session. True when the peer is reached directly afterwards.
+    /// Punches to <paramref name="peer"/>, whose ready session is relayed, and moves that session to
+    /// a direct path when one opens. True when the session is direct afterwards.
     /// </summary>
     internal async Task<bool> PunchAsync(NodeId peer, CancellationToken cancellationToken)
     {
-        if (GetReadyConnection(peer) is not { IsRelayed: true } relayed)
+        PeerConnection? connection = GetReadyConnection(peer);
+        if (connection is null || !connection.RefreshPath())
         {
-            return GetReadyConnection(peer) is { IsRelayed: false };
+            return connection is not null; // gone, or already direct
         }
 
-        ulong nonce = (ulong)Random.Shared.NextInt64() | 1; // never 0, which means "no offer pending"
-        TaskCompletionSource<IPEndPoint[]> answer;
+        ulong nonce = (ulong)Random.Shared.NextInt64() | 1; // never 0, which means "none"
+        PunchState state;
         Task<bool>? running;
+        Task<IPEndPoint[]> answer;
         lock (_punches)
         {
-            PunchState state = GetPunchState(peer);
-            running = state.Running;
-            answer = new TaskCompletionSource<IPEndPoint[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (running is null)
+            state = GetPunchState(peer);
+            running = state.Running?.Task;
+            if (running is not null)
             {
-                state.PendingNonce = nonce;
-                state.Answer = answer;
+                answer = Task.FromResult<IPEndPoint[]>([]);
+            }
+            else
+            {
+                state.Begin(nonce, connection, FindClientCircuit(connection.Session.RemoteEndPoint));
+                answer = state.Answer!.Task;
             }
         }
 
@@ -57,40 +77,37 @@ public sealed partial class MeshNode
             return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        Task<bool> outcome = state.Running!.Task;
         Interlocked.Increment(ref _natCounters.PunchesStarted);
-        SendNat(relayed, NatCodec.Punch(NatMessageType.PunchOffer, nonce, OwnPunchCandidates()));
-        IPEndPoint[] candidates;
+        SendNat(connection, NatCodec.Punch(NatMessageType.PunchOffer, nonce, OwnPunchCandidates()));
         try
         {
-            candidates = await answer.Task.WaitAsync(PunchTimeout, _time, cancellationToken).ConfigureAwait(false);
+            // The peer starts probing when it answers: its first probe may come before the answer.
+            await Task.WhenAny(answer, outcome).WaitAsync(PunchTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            NotePunchResult(peer, success: false);
-            return false;
+            EndPunch(peer, state, nonce, success: false);
+            return await outcome.ConfigureAwait(false);
         }
 
-        return await RunPunchAsync(peer, candidates, cancellationToken).ConfigureAwait(false);
+        return outcome.IsCompleted
+            ? await outcome.ConfigureAwait(false)
+            : await ProbeAsync(peer, state, nonce, await answer.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     private void OnPunchMessage(PeerConnection connection, bool offer, ulong nonce, IPEndPoint[] candidates)
     {
-        if (!connection.IsRelayed)
-        {
-            Interlocked.Increment(ref _natMalformed); // only a relayed pair has a reason to punch
-            return;
-        }
-
         NodeId peer = connection.Id;
         if (!offer)
         {
+            // Accepted even when the session has just moved: a probe can overtake the answer.
             TaskCompletionSource<IPEndPoint[]>? answer = null;
             lock (_punches)
             {
-                if (_punches.TryGetValue(peer, out PunchState? state) && state.PendingNonce == nonce)
+                if (_punches.TryGetValue(peer, out PunchState? state) && state.Nonce == nonce)
                 {
                     answer = state.Answer;
-                    state.PendingNonce = 0;
                 }
             }
 
@@ -98,104 +115,183 @@ public sealed partial class MeshNode
             return;
         }
 
+        if (!connection.RefreshPath() || nonce == 0)
+        {
+            Interlocked.Increment(ref _natMalformed); // only a relayed pair has a reason to punch
+            return;
+        }
+
         long now = _time.GetTimestamp();
+        PunchState accepted;
         lock (_punches)
         {
-            PunchState state = GetPunchState(peer);
-            if (state.Running is not null || (state.LastOffer != 0 && _time.GetElapsedTime(state.LastOffer, now) < MinOfferInterval))
+            accepted = GetPunchState(peer);
+            if (accepted.Running is not null || (accepted.LastOffer != 0 && _time.GetElapsedTime(accepted.LastOffer, now) < MinOfferInterval))
             {
                 Interlocked.Increment(ref _natMalformed);
                 return; // rate limit: one punch at a time per peer
             }
 
-            state.LastOffer = now;
+            accepted.LastOffer = now;
+            accepted.Begin(nonce, connection, FindClientCircuit(connection.Session.RemoteEndPoint));
         }
 
         Interlocked.Increment(ref _natCounters.PunchesStarted);
         SendNat(connection, NatCodec.Punch(NatMessageType.PunchAnswer, nonce, OwnPunchCandidates()));
-        Observe(RunPunchAsync(peer, candidates, _stopping.Token), "hole punch");
+        Observe(ProbeAsync(peer, accepted, nonce, candidates, _stopping.Token), "hole punch");
     }
 
-    /// <summary>Dials every usable candidate of <paramref name="peer"/> at once; true when a direct session results.</summary>
-    private async Task<bool> RunPunchAsync(NodeId peer, IPEndPoint[] candidates, CancellationToken cancellationToken)
+    /// <summary>Sends probes to every usable candidate until a path opens or the punch times out.</summary>
+    private async Task<bool> ProbeAsync(NodeId peer, PunchState state, ulong nonce, IPEndPoint[] candidates, CancellationToken cancellationToken)
     {
-        var completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<bool>? running;
+        Task<bool>? outcome;
+        PeerConnection session;
         lock (_punches)
         {
-            PunchState state = GetPunchState(peer);
-            running = state.Running;
-            if (running is null)
+            outcome = state.Nonce == nonce ? state.Running?.Task : null;
+            session = state.Session;
+        }
+
+        if (outcome is null)
+        {
+            return false; // ended meanwhile
+        }
+
+        var targets = new List<IPEndPoint>();
+        foreach (IPEndPoint candidate in candidates)
+        {
+            if (IsUsableCandidate(candidate) && targets.Count < NatCodec.MaxCandidates && !targets.Contains(candidate))
             {
-                state.Running = completion.Task;
+                targets.Add(candidate);
             }
         }
 
-        if (running is not null)
-        {
-            return await running.ConfigureAwait(false);
-        }
-
-        bool success = false;
+        MeshLog.PunchStarted(_logger, peer.ToShortString(), targets.Count);
+        byte[] probe = Probe(nonce, Id);
+        long started = _time.GetTimestamp();
         try
         {
-            var dials = new List<Task>();
-            foreach (IPEndPoint candidate in candidates)
+            while (!outcome.IsCompleted && _time.GetElapsedTime(started) < PunchTimeout && targets.Count > 0
+                && (session.Session.IsInitiator || session.RefreshPath()))
             {
-                if (IsUsableCandidate(candidate) && dials.Count < NatCodec.MaxCandidates)
+                foreach (IPEndPoint target in targets)
                 {
-                    dials.Add(PunchDialAsync(candidate, peer, cancellationToken));
+                    _endpoint.SendUnconnected(probe, target);
                 }
-            }
 
-            MeshLog.PunchStarted(_logger, peer.ToShortString(), dials.Count);
-            await Task.WhenAll(dials).ConfigureAwait(false);
-            success = GetReadyConnection(peer) is { IsRelayed: false };
-            return success;
+                await Task.Delay(ProbeInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
-        finally
+        catch (OperationCanceledException)
         {
-            NotePunchResult(peer, success);
-            lock (_punches)
-            {
-                GetPunchState(peer).Running = null;
-            }
-
-            completion.TrySetResult(success);
+            // shutting down
         }
+
+        // The session's initiator decides; the other side learns it when its session moves.
+        EndPunch(peer, state, nonce, !session.RefreshPath());
+        return await outcome.ConfigureAwait(false);
     }
 
-    private async Task PunchDialAsync(IPEndPoint candidate, NodeId peer, CancellationToken cancellationToken)
+    /// <summary>An unconnected datagram that may be a punch probe: it proves a path to the peer that sent it.</summary>
+    private bool TryHandleProbe(ReadOnlySpan<byte> payload, IPEndPoint source)
     {
-        try
+        if (payload.Length != ProbeSize || !payload.StartsWith(ProbeMagic))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(PunchTimeout);
-            await DialEndPointAsync(candidate, peer, timeout.Token).ConfigureAwait(false);
+            return false;
         }
-        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
+
+        ulong nonce = BinaryPrimitives.ReadUInt64BigEndian(payload.Slice(4));
+        var sender = new NodeId(payload.Slice(12, NodeId.Size));
+        PunchState? state;
+        lock (_punches)
         {
-            // This candidate did not answer; another may have.
+            if (!_punches.TryGetValue(sender, out state) || state.Nonce != nonce || state.Running is not { } running || running.Task.IsCompleted)
+            {
+                return true; // stale, or someone guessing: ignored
+            }
+        }
+
+        PeerConnection connection;
+        ClientCircuit? circuit;
+        lock (_punches)
+        {
+            connection = state.Session;
+            circuit = state.Circuit;
+        }
+
+        if (!connection.Session.IsInitiator)
+        {
+            // Answer at once on the path that just proved itself, so the initiator sees it even
+            // when our own probes to its candidates were filtered.
+            _endpoint.SendUnconnected(Probe(nonce, Id), source);
+            return true;
+        }
+
+        if (connection.Session.MigrateTo(source))
+        {
+            connection.RefreshPath();
+            MeshLog.PathUpgraded(_logger, sender.ToShortString(), source);
+            EndPunch(sender, state, nonce, success: true);
+            Observe(CloseCircuitLaterAsync(circuit), "close the relay circuit");
+        }
+
+        return true;
+    }
+
+    private static byte[] Probe(ulong nonce, NodeId sender)
+    {
+        byte[] probe = new byte[ProbeSize];
+        ProbeMagic.CopyTo(probe, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(probe.AsSpan(4), nonce);
+        sender.WriteTo(probe.AsSpan(12));
+        return probe;
+    }
+
+    /// <summary>After the session moved, the circuit carries only stragglers: closed once they have drained.</summary>
+    private async Task CloseCircuitLaterAsync(ClientCircuit? circuit)
+    {
+        if (circuit is null)
+        {
+            return;
+        }
+
+        await Task.Delay(CircuitDrainTime, _time, _stopping.Token).ConfigureAwait(false);
+        if (RemoveClientCircuit(circuit))
+        {
+            SendNat(circuit.Relay, NatCodec.Circuit(NatMessageType.CircuitClose, circuit.Id));
         }
     }
 
-    private void NotePunchResult(NodeId peer, bool success)
+    /// <summary>Ends the punch with <paramref name="nonce"/> (once; later calls for it do nothing).</summary>
+    private void EndPunch(NodeId peer, PunchState state, ulong nonce, bool success)
     {
         lock (_punches)
         {
-            PunchState state = GetPunchState(peer);
+            if (state.Nonce != nonce)
+            {
+                return;
+            }
+
+            state.Running?.TrySetResult(success);
+            state.Running = null;
+            state.Answer = null;
+            state.Nonce = 0;
             if (success)
             {
                 state.Failures = 0;
-                Interlocked.Increment(ref _natCounters.PunchesSucceeded);
             }
             else
             {
                 state.Failures = Math.Min(state.Failures + 1, 16);
             }
 
-            double seconds = Math.Min(MaxPunchBackoff.TotalSeconds, FirstPunchBackoff.TotalSeconds * Math.Pow(2, state.Failures - 1));
+            double seconds = Math.Min(MaxPunchBackoff.TotalSeconds, FirstPunchBackoff.TotalSeconds * Math.Pow(2, Math.Max(0, state.Failures - 1)));
             state.NextAttempt = _time.GetTimestamp() + (long)(seconds * _time.TimestampFrequency);
+        }
+
+        if (success)
+        {
+            Interlocked.Increment(ref _natCounters.PunchesSucceeded);
         }
 
         MeshLog.PunchEnded(_logger, peer.ToShortString(), success);
@@ -206,6 +302,11 @@ public sealed partial class MeshNode
     {
         long now = _time.GetTimestamp();
         var due = new List<NodeId>();
+        foreach (PeerConnection connection in _connections.Values)
+        {
+            connection.RefreshPath();
+        }
+
         lock (_peersLock)
         {
             foreach ((NodeId id, PeerState state) in _peers)
@@ -262,7 +363,8 @@ public sealed partial class MeshNode
         }
 
         IPAddress bound = LocalEndPoint.Address;
-        if (IPAddress.IsLoopback(address) != IPAddress.IsLoopback(bound) && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
+        bool wildcard = bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any);
+        if (!wildcard && IPAddress.IsLoopback(address) != IPAddress.IsLoopback(bound))
         {
             return false;
         }
@@ -286,16 +388,31 @@ public sealed partial class MeshNode
 
     private sealed class PunchState
     {
-        public Task<bool>? Running { get; set; }
+        /// <summary>Completes with the outcome of the punch under way; null when none is.</summary>
+        public TaskCompletionSource<bool>? Running { get; set; }
 
-        public ulong PendingNonce { get; set; }
+        public ulong Nonce { get; set; }
 
         public TaskCompletionSource<IPEndPoint[]>? Answer { get; set; }
+
+        /// <summary>The relayed session being upgraded.</summary>
+        public PeerConnection Session { get; private set; } = null!;
+
+        public ClientCircuit? Circuit { get; private set; }
 
         public long LastOffer { get; set; }
 
         public int Failures { get; set; }
 
         public long NextAttempt { get; set; }
+
+        public void Begin(ulong nonce, PeerConnection session, ClientCircuit? circuit)
+        {
+            Nonce = nonce;
+            Session = session;
+            Circuit = circuit;
+            Running = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Answer = new TaskCompletionSource<IPEndPoint[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 }

@@ -15,6 +15,12 @@ public sealed partial class MeshNode
 
     private static readonly TimeSpan CircuitOpenTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>A circuit that carries no session this long after it opened is closed (a peer that opened it and never shook hands holds nothing).</summary>
+    private static readonly TimeSpan UnusedCircuitTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most circuits one peer may have a relay open for it at once, so one peer cannot take them all.</summary>
+    internal const int MaxCircuitsPerPeer = 8;
+
     private readonly Lock _circuitLock = new();
     private readonly Dictionary<(PeerConnection, uint), RelayCircuit> _relayed = [];
     private readonly Dictionary<(PeerConnection, uint), ClientCircuit> _clientCircuits = [];
@@ -75,6 +81,10 @@ public sealed partial class MeshNode
             else if (refusal is null && _relayed.Count / 2 >= _relayOptions.MaxCircuits)
             {
                 refusal = "relay circuit limit reached";
+            }
+            else if (refusal is null && _relayed.Keys.Count(k => k.Item1 == from) >= MaxCircuitsPerPeer)
+            {
+                refusal = $"at most {MaxCircuitsPerPeer} circuits per peer";
             }
 
             if (refusal is null)
@@ -155,9 +165,41 @@ public sealed partial class MeshNode
         }
     }
 
+    /// <summary>Maintenance: an end's circuits that never carried a session are closed.</summary>
+    private void ExpireUnusedClientCircuits()
+    {
+        var unused = new List<ClientCircuit>();
+        long now = _time.GetTimestamp();
+        lock (_circuitLock)
+        {
+            foreach (ClientCircuit circuit in _clientCircuits.Values)
+            {
+                if (circuit.Address is not null && _time.GetElapsedTime(circuit.CreatedAt, now) >= UnusedCircuitTimeout)
+                {
+                    unused.Add(circuit);
+                }
+            }
+        }
+
+        foreach (ClientCircuit circuit in unused)
+        {
+            bool used = false;
+            foreach (PeerConnection connection in _connections.Values)
+            {
+                used |= connection.Session.RemoteEndPoint.Equals(circuit.Address) || connection.Id == circuit.Peer;
+            }
+
+            if (!used && RemoveClientCircuit(circuit))
+            {
+                SendNat(circuit.Relay, NatCodec.Circuit(NatMessageType.CircuitClose, circuit.Id));
+            }
+        }
+    }
+
     /// <summary>Maintenance: circuits past their lifetime are closed on both legs.</summary>
     private void ExpireRelayCircuits()
     {
+        ExpireUnusedClientCircuits();
         var expired = new List<RelayCircuit>();
         long now = _time.GetTimestamp();
         lock (_circuitLock)
@@ -187,7 +229,7 @@ public sealed partial class MeshNode
             return;
         }
 
-        var circuit = new ClientCircuit(relay, id, source);
+        var circuit = new ClientCircuit(relay, id, source, _time.GetTimestamp());
         lock (_circuitLock)
         {
             if (_clientCircuits.Count >= MaxClientCircuits || _clientCircuits.ContainsKey((relay, id)))
@@ -381,7 +423,7 @@ public sealed partial class MeshNode
             }
 
             uint id = ++_nextCircuitId;
-            circuit = new ClientCircuit(relay, id, peer);
+            circuit = new ClientCircuit(relay, id, peer, _time.GetTimestamp());
             circuit.Address = _relaySocket.Register(circuit);
             _clientCircuits[(relay, id)] = circuit;
             _circuitsByAddress[circuit.Address] = circuit;

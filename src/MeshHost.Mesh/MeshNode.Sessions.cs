@@ -494,6 +494,12 @@ public sealed partial class MeshNode
 
         public void OnSessionClosed(Session session, CloseReason reason) => node.OnSessionClosed(session, reason);
 
-        public void OnUnconnectedDatagram(ReadOnlySpan<byte> payload, System.Net.IPEndPoint source) => node._lan?.TryHandle(payload, source);
+        public void OnUnconnectedDatagram(ReadOnlySpan<byte> payload, System.Net.IPEndPoint source)
+        {
+            if (node._lan?.TryHandle(payload, source) != true)
+            {
+                node.TryHandleProbe(payload, source);
+            }
+        }
     }
 }

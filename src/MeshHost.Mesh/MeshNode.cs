@@ -201,6 +201,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
             throw;
         }
 
+        _endpoint.IndirectPath = static address => RelayAddresses.TryGetIndex(address, out _);
         OpenNat();
         MeshLog.Started(_logger, Id.ToShortString(), LocalEndPoint);
 

@@ -100,6 +100,12 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
     /// <summary>The sessions open now.</summary>
     public IReadOnlyCollection<Session> Sessions => [.. _sessions.Values];
 
+    /// <summary>
+    /// Says which addresses are indirect paths (relay circuits): a session on a direct path does not
+    /// follow its peer to one of them. Null: every address is direct. Set before sessions exist.
+    /// </summary>
+    public Func<SocketAddress, bool>? IndirectPath { get; set; }
+
     /// <summary>A snapshot of the endpoint's counters (drops by cause, handshakes).</summary>
     public EndpointStatistics Statistics => _counters.Snapshot(Socket.Statistics);
 
@@ -232,6 +238,8 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
                 break;
         }
     }
+
+    internal bool IsIndirect(SocketAddress address) => IndirectPath?.Invoke(address) ?? false;
 
     internal void CountMalformed() => _counters.Malformed++;
 

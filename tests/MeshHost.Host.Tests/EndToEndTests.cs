@@ -63,6 +63,23 @@ public sealed class EndToEndTests : IDisposable
 
         CommandResult peersText = await CliAsync("peers", "--data-dir", dirA);
         Assert.Contains(statusB.Id, peersText.Output, StringComparison.Ordinal);
+        Assert.Contains("PATH", peersText.Output, StringComparison.Ordinal);
+        Assert.Contains("direct", peersText.Output, StringComparison.Ordinal);
+        PeersResponse peersJson = Deserialize(await CliAsync("peers", "--json", "--data-dir", dirA), ControlJsonContext.Default.PeersResponse);
+        PeerResponse toB = Assert.Single(peersJson.Peers, p => p.Id == statusB.Id);
+        Assert.Equal(("direct", null, $"127.0.0.1:{statusB.Port}"), (toB.Path, toB.Relay, toB.EndPoint));
+
+        // On loopback nothing is translated: no reflexive endpoint, and one reporter address is too few to classify.
+        StatusResponse natA = Deserialize(await CliAsync("status", "--json", "--data-dir", dirA), ControlJsonContext.Default.StatusResponse);
+        Assert.Equal(("unknown", null, null), (natA.Nat.Class, natA.Nat.ReflexiveEndPoint, natA.Nat.PubliclyReachable));
+        Assert.Contains($"127.0.0.1:{statusA.Port}", natA.Nat.Candidates);
+        Assert.False(natA.Nat.RelayServing);
+        CommandResult statusText = await CliAsync("status", "--data-dir", dirA);
+        Assert.Contains("NAT             unknown; reflexive unknown; reachability unknown", statusText.Output, StringComparison.Ordinal);
+        Assert.Contains("Relay service   off", statusText.Output, StringComparison.Ordinal);
+
+        CommandResult connect = await CliAsync("connect", statusB.Id, "--data-dir", dirA);
+        Assert.Contains($"Connected to {statusB.Id} directly at 127.0.0.1:{statusB.Port}", connect.Output, StringComparison.Ordinal);
 
         // One node per data directory: a second 'run' on A's directory refuses.
         CommandResult second = await MeshHostProcess.RunAsync("run", "--port", "0", "--listen", "127.0.0.1", "--lan-beacon", "127.0.0.1", "--data-dir", dirA);

@@ -57,14 +57,17 @@ internal sealed class ClientCircuit : IRelayCircuitSender
 
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ClientCircuit(PeerConnection relay, uint id, NodeId peer)
+    public ClientCircuit(PeerConnection relay, uint id, NodeId peer, long createdAt)
     {
+        CreatedAt = createdAt;
         Relay = relay;
         Id = id;
         Peer = peer;
         RelayEndPoint = relay.Session.RemoteEndPoint;
         _connected.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    public long CreatedAt { get; }
 
     public PeerConnection Relay { get; }
 

@@ -74,7 +74,7 @@ public sealed class InMemoryNat
     }
 
     /// <summary>The NAT's behaviour.</summary>
-    public InMemoryNatOptions Options { get; }
+    public InMemoryNatOptions Options { get; private set; }
 
     /// <summary>Datagrams dropped at the NAT (no mapping, filtered, or expired).</summary>
     public long Dropped { get; private set; }
@@ -107,6 +107,27 @@ public sealed class InMemoryNat
             _byPort.Clear();
             _nextPort += 97; // new mappings must not land on the old ports
         }
+    }
+
+    /// <summary>
+    /// Changes the NAT's behaviour, as an administrator reconfiguring a router does: every mapping is
+    /// flushed (<see cref="Rebind"/>) and new ones follow the new options.
+    /// </summary>
+    /// <exception cref="ArgumentException">The public address differs.</exception>
+    public void Reconfigure(InMemoryNatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.PublicAddress.Equals(Options.PublicAddress))
+        {
+            throw new ArgumentException("A NAT keeps its public address.", nameof(options));
+        }
+
+        lock (_network.SyncRoot)
+        {
+            Options = options;
+        }
+
+        Rebind();
     }
 
     internal bool IsPublicAddress(EndPointKey key) => key.IsIPv6 == _publicKey.IsIPv6 && key.Address == _publicKey.Address;

@@ -38,7 +38,14 @@ public sealed partial class InMemoryNetwork
                 return DatagramSendResult.Sent;
             }
 
-            if (sender.Nat is { } nat && !(_sockets.TryGetValue(to, out InMemoryDatagramSocket? peer) && peer.Nat == nat))
+            if (_sockets.TryGetValue(to, out InMemoryDatagramSocket? inside) && inside.Nat is not null && inside.Nat != sender.Nat)
+            {
+                // A private address behind another NAT: not routable from here.
+                _statistics = _statistics with { DatagramsSent = _statistics.DatagramsSent + 1, DroppedByNat = _statistics.DroppedByNat + 1 };
+                return DatagramSendResult.Sent;
+            }
+
+            if (sender.Nat is { } nat && !(inside is not null && inside.Nat == nat))
             {
                 // Leaving the private network: the NAT maps the source (and creates the mapping now).
                 from = nat.Outbound(from, to, Now());

@@ -31,6 +31,16 @@ internal sealed class FakeNodeControl : INodeControl
         Topics = ["chat"],
         LanBeaconAddress = IPAddress.Loopback,
         Counters = new MeshCounters { DialsSucceeded = 3 },
+        Nat = new NatInfo
+        {
+            Class = NatClass.PortPreserving,
+            ReflexiveEndPoint = IPEndPoint.Parse("203.0.113.5:47801"),
+            PubliclyReachable = false,
+            Candidates = [IPEndPoint.Parse("203.0.113.5:47801"), IPEndPoint.Parse("10.0.0.2:47801")],
+            Relays = [new RelayEndPoint(PeerId, IPEndPoint.Parse("198.51.100.1:47800"))],
+            RelayServing = false,
+            ActiveCircuits = 0,
+        },
     };
 
     public IReadOnlyList<PeerPath> GetPeers() =>

@@ -26,6 +26,9 @@ internal sealed class NatTestBed : IAsyncDisposable
 
     public Func<MeshNodeOptions, MeshNodeOptions>? Configure { get; set; }
 
+    /// <summary>Every node's log lines, prefixed by its address: shown when a scenario fails.</summary>
+    public ListLogger Log { get; } = new();
+
     public Task<MeshNode> PublicAsync(int host, RelayOptions? relay = null, params MeshNode[] seeds)
     {
         var endPoint = new IPEndPoint(IPAddress.Parse($"198.51.100.{host}"), 47800);
@@ -96,7 +99,27 @@ internal sealed class NatTestBed : IAsyncDisposable
                 Relay = relay,
             };
             return Configure?.Invoke(options) ?? options;
-        }, socket);
+        }, socket, loggerFactory: new PrefixedFactory(Log, $"[{socket.LocalEndPoint}]"));
         return await PumpAsync(start);
+    }
+
+    private sealed class PrefixedFactory(ListLogger log, string prefix) : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName)
+        {
+            lock (log)
+            {
+                log.Prefix = prefix;
+                return log.CreateLogger(categoryName);
+            }
+        }
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -62,7 +62,7 @@ public sealed class NatTraversalTests
         await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
 
         PeerPath path = Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id);
-        Assert.True(path.Relayed);
+        Assert.True(path.Relayed, $"{path} sessions {string.Join(",", a.Endpoint.Sessions.Select(s => $"{s.RemoteId.ToShortString()}@{s.RemoteEndPoint}"))} {a.GetNatInfo().Counters}\n{string.Join("\n", bed.Log.Lines)}");
         Assert.Contains(path.Relay!.Value, new[] { r1.Id, r2.Id });
         MeshNode relay = path.Relay == r1.Id ? r1 : r2;
         Assert.Equal(relay.LocalEndPoint, path.EndPoint);
@@ -126,6 +126,82 @@ public sealed class NatTraversalTests
         PeerPath path = Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id);
         Assert.False(path.Relayed);
         Assert.Equal(IPEndPoint.Parse("10.0.1.3:47800"), path.EndPoint);
+    }
+
+    [Fact]
+    public async Task A_relayed_session_moves_to_a_direct_path_when_the_nats_allow_it_without_losing_or_reordering_messages()
+    {
+        await using var bed = new NatTestBed(seed: 5);
+        (MeshNode r1, MeshNode r2) = await StartRelaysAsync(bed);
+        InMemoryNat homeA = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
+        InMemoryNat homeB = bed.Nat(NatMappingBehavior.AddressAndPortDependent);
+        MeshNode a = await bed.BehindAsync(homeA, 2, r1, r2);
+        MeshNode b = await bed.BehindAsync(homeB, 2, r1, r2);
+        await WaitForRelaysAsync(bed, a, b);
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed);
+        Session before = a.GetReadyConnection(b.Id)!.Session;
+
+        using IChannel<Note> inbox = b.OpenChannel<Note>("test/upgrade");
+        var received = new List<int>();
+        using IDisposable handler = inbox.OnReceived((_, note, _) =>
+        {
+            lock (received)
+            {
+                received.Add(note.Number);
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        using IChannel<Note> outbox = a.OpenChannel<Note>("test/upgrade");
+        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel("test/upgrade", out _) == true, "the channel to be announced");
+
+        // Both routers are switched to port-preserving mapping while messages flow; the relayed pair
+        // keeps trying to punch and moves its session to the direct path.
+        homeA.Reconfigure(homeA.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+        homeB.Reconfigure(homeB.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+        int sent = 0;
+        TimeSpan limit = TimeSpan.FromMinutes(3);
+        TimeSpan start = bed.Time.GetElapsedTime(0);
+        while (a.GetPeerPaths().Single(p => p.Id == b.Id).Relayed || sent < 60)
+        {
+            Assert.True(bed.Time.GetElapsedTime(0) - start < limit, $"no direct path within {limit}: {a.GetNatInfo().Counters}");
+            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = sent++ }).AsTask());
+            await bed.RunForAsync(TimeSpan.FromMilliseconds(250));
+        }
+
+        await bed.PumpUntilAsync(() => { lock (received) { return received.Count == sent; } }, "every message to arrive");
+        lock (received)
+        {
+            Assert.Equal(Enumerable.Range(0, sent), received);
+        }
+
+        PeerPath path = Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id);
+        Assert.False(path.Relayed);
+        Assert.Equal(homeB.Options.PublicAddress, path.EndPoint.Address);
+        Assert.Same(before, a.GetReadyConnection(b.Id)!.Session); // the same session: the application saw nothing
+        await bed.PumpUntilAsync(() => !b.GetPeerPaths().Single(p => p.Id == a.Id).Relayed, "B's side to follow");
+        await bed.PumpUntilAsync(() => r1.GetNatInfo().ActiveCircuits + r2.GetNatInfo().ActiveCircuits == 0, "the circuit to be closed");
+    }
+
+    [Fact]
+    public async Task Sessions_survive_a_nat_rebinding()
+    {
+        await using var bed = new NatTestBed(seed: 6);
+        (MeshNode r1, _) = await StartRelaysAsync(bed);
+        InMemoryNat home = bed.Nat(filtering: NatFilteringBehavior.AddressAndPortDependent);
+        MeshNode a = await bed.BehindAsync(home, 2, r1);
+        await bed.PumpUntilAsync(() => r1.GetReadyConnection(a.Id) is not null, "A to join");
+        Session session = r1.GetReadyConnection(a.Id)!.Session;
+        IPEndPoint old = session.RemoteEndPoint;
+
+        home.Reconfigure(home.Options with { PreservePort = false }); // the router reboots: new ports
+        await bed.RunForAsync(TimeSpan.FromSeconds(20)); // A's keepalive reaches R1 from the new port
+
+        Assert.Same(session, r1.GetReadyConnection(a.Id)!.Session);
+        Assert.NotEqual(old, session.RemoteEndPoint);
+        await ExchangeAsync(bed, r1, a, count: 10);
+        await bed.PumpUntilAsync(() => a.GetNatInfo().ReflexiveEndPoint?.Equals(session.RemoteEndPoint) == true, "A to learn its new reflexive endpoint");
     }
 
     internal static async Task<(MeshNode, MeshNode)> StartRelaysAsync(NatTestBed bed, RelayOptions? relay = null)

@@ -1,0 +1,79 @@
+using MeshHost.Mesh.Nat;
+using MeshHost.Mesh.Tests.Nodes;
+using MeshHost.Sdk;
+using MeshHost.Transport.Testing;
+
+namespace MeshHost.Mesh.Tests.Nat;
+
+/// <summary>A relay's limits: circuits, bandwidth and lifetime (docs/nat.md).</summary>
+public sealed class RelayLimitTests
+{
+    [Fact]
+    public async Task A_relay_refuses_circuits_beyond_its_limit_with_a_reason()
+    {
+        await using var bed = new NatTestBed(seed: 11);
+        (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions { MaxCircuits = 1 });
+        MeshNode c = await bed.BehindAsync(bed.Nat(NatMappingBehavior.AddressAndPortDependent), 2, relay);
+        await NatTraversalTests.WaitForRelaysAsync(bed, c);
+
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, relay.GetNatInfo().ActiveCircuits);
+
+        Task refused = c.ConnectAsync(b.LocalId);
+        await bed.PumpUntilAsync(() => refused.IsCompleted, "C's dial to end", TimeSpan.FromSeconds(60));
+        MeshException error = await Assert.ThrowsAsync<MeshException>(() => refused);
+        Assert.Equal(MeshError.PeerUnreachable, error.Error);
+        Assert.Contains("relay circuit limit reached", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, relay.GetNatInfo().Counters.CircuitsRefused);
+        Assert.Equal(1, relay.GetNatInfo().ActiveCircuits);
+    }
+
+    [Fact]
+    public async Task A_circuit_over_its_bandwidth_drops_datagrams_and_the_session_still_delivers_everything()
+    {
+        await using var bed = new NatTestBed(seed: 12);
+        (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions { MaxBytesPerSecondPerCircuit = 8192 });
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+
+        using IChannel<Note> inbox = b.OpenChannel<Note>("test/bulk");
+        int received = 0;
+        using IDisposable handler = inbox.OnReceived((_, note, _) =>
+        {
+            Interlocked.Increment(ref received);
+            return ValueTask.CompletedTask;
+        });
+        using IChannel<Note> outbox = a.OpenChannel<Note>("test/bulk");
+        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel("test/bulk", out _) == true, "the channel to be announced");
+        byte[] blob = new byte[4000];
+        for (int i = 0; i < 16; i++)
+        {
+            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = i, Blob = blob }).AsTask());
+        }
+
+        await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 16, "every message to arrive", TimeSpan.FromMinutes(2));
+        Assert.True(relay.GetNatInfo().Counters.RelayDroppedRateLimited > 0);
+    }
+
+    [Fact]
+    public async Task A_circuit_is_closed_at_the_end_of_its_lifetime_with_the_session_through_it()
+    {
+        await using var bed = new NatTestBed(seed: 13);
+        (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions { MaxCircuitDuration = TimeSpan.FromSeconds(20) });
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, relay.GetNatInfo().ActiveCircuits);
+
+        await bed.PumpUntilAsync(() => relay.GetNatInfo().ActiveCircuits == 0, "the circuit to expire", TimeSpan.FromSeconds(40));
+        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id) is null && b.GetReadyConnection(a.Id) is null, "the relayed session to close on both ends");
+    }
+
+    /// <summary>One relay (a second public node that does not relay makes it public), B and A behind symmetric NATs.</summary>
+    private static async Task<(MeshNode Relay, MeshNode B, MeshNode A)> StartAsync(NatTestBed bed, RelayOptions relayOptions)
+    {
+        MeshNode relay = await bed.PublicAsync(1, relayOptions);
+        await bed.PublicAsync(2, new RelayOptions { Serve = RelayServeMode.Off }, relay);
+        MeshNode b = await bed.BehindAsync(bed.Nat(NatMappingBehavior.AddressAndPortDependent), 2, relay);
+        MeshNode a = await bed.BehindAsync(bed.Nat(NatMappingBehavior.AddressAndPortDependent), 2, relay);
+        await NatTraversalTests.WaitForRelaysAsync(bed, a, b);
+        return (relay, b, a);
+    }
+}
