@@ -125,13 +125,14 @@ internal static class NodeCommands
         Func<ControlClient, CancellationToken, Task<ControlReply>> call,
         JsonTypeInfo<T> type,
         Func<TextWriter, T, int> write,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan? requestTimeout = null)
     {
         string dataDirectory = "";
         try
         {
             dataDirectory = DataDirectory.Resolve(dataDirectoryOption);
-            using ControlClient client = ControlClient.Open(dataDirectory);
+            using ControlClient client = ControlClient.Open(dataDirectory, requestTimeout);
             ControlReply reply = await call(client, cancellationToken).ConfigureAwait(false);
             if (!reply.IsSuccess)
             {
