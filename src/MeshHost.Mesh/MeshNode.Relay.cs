@@ -48,6 +48,25 @@ public sealed partial class MeshNode
         RelayedSessions = Interlocked.Read(ref _natCounters.RelayedSessions),
     };
 
+    /// <summary>The top bit of a circuit id says which end of the leg picked it.</summary>
+    private const uint CircuitIdPickerBit = 0x8000_0000;
+
+    // Circuit ids live in one space per leg (session). Both ends of a leg pick ids (a relay for the
+    // B legs it opens, an end node for the circuits it asks for), so the two halves of the space are
+    // split by the top bit: the end with the smaller NodeId picks ids with it clear, the other with it
+    // set. Ids picked by different nodes can then never collide, whichever role each plays.
+    private uint NextCircuitId(PeerConnection leg) =>
+        (Interlocked.Increment(ref _nextCircuitId) & ~CircuitIdPickerBit) | PickerBit(Id, leg.Id);
+
+    private static uint PickerBit(NodeId picker, NodeId other) => picker < other ? 0 : CircuitIdPickerBit;
+
+    /// <summary>Whether <paramref name="id"/> is in the half of <paramref name="leg"/>'s id space its peer picks from.</summary>
+    private bool IsPeerPicked(PeerConnection leg, uint id) => (id & CircuitIdPickerBit) == PickerBit(leg.Id, Id);
+
+    /// <summary>Whether the id is taken on the leg, by a circuit this node relays or is an end of. Call under the lock.</summary>
+    private bool IsCircuitIdTakenLocked(PeerConnection leg, uint id) =>
+        _relayed.ContainsKey((leg, id)) || _clientCircuits.ContainsKey((leg, id));
+
     private ClientCircuit? FindClientCircuit(IPEndPoint address)
     {
         lock (_circuitLock)
@@ -60,6 +79,13 @@ public sealed partial class MeshNode
 
     private void OnCircuitConnect(PeerConnection from, uint id, NodeId target)
     {
+        if (!IsPeerPicked(from, id))
+        {
+            // The requester picked an id from our half of the leg's space: a broken or hostile peer.
+            Interlocked.Increment(ref _natMalformed);
+            return;
+        }
+
         string? refusal = null;
         PeerConnection? to = target == from.Id ? null : GetReadyConnection(target);
         if (!Volatile.Read(ref _relayServing))
@@ -74,7 +100,7 @@ public sealed partial class MeshNode
         RelayCircuit? circuit = null;
         lock (_circuitLock)
         {
-            if (refusal is null && _relayed.ContainsKey((from, id)))
+            if (refusal is null && IsCircuitIdTakenLocked(from, id))
             {
                 refusal = "circuit id in use";
             }
@@ -89,7 +115,7 @@ public sealed partial class MeshNode
 
             if (refusal is null)
             {
-                uint otherId = ++_nextCircuitId;
+                uint otherId = NextCircuitId(to!);
                 circuit = new RelayCircuit(from, id, to!, otherId, _time.GetTimestamp(), _relayOptions.MaxBytesPerSecondPerCircuit);
                 _relayed[(from, id)] = circuit;
                 _relayed[(to!, otherId)] = circuit;
@@ -223,7 +249,7 @@ public sealed partial class MeshNode
 
     private void OnCircuitOpen(PeerConnection relay, uint id, NodeId source)
     {
-        if (source == Id || relay.Id == source)
+        if (source == Id || relay.Id == source || !IsPeerPicked(relay, id))
         {
             Interlocked.Increment(ref _natMalformed);
             return;
@@ -232,7 +258,7 @@ public sealed partial class MeshNode
         var circuit = new ClientCircuit(relay, id, source, _time.GetTimestamp());
         lock (_circuitLock)
         {
-            if (_clientCircuits.Count >= MaxClientCircuits || _clientCircuits.ContainsKey((relay, id)))
+            if (_clientCircuits.Count >= MaxClientCircuits || IsCircuitIdTakenLocked(relay, id))
             {
                 circuit = null;
             }
@@ -417,7 +443,7 @@ public sealed partial class MeshNode
                 throw new MeshException(MeshError.PeerUnreachable, $"{MaxClientCircuits} relay circuits are already open.");
             }
 
-            uint id = ++_nextCircuitId;
+            uint id = NextCircuitId(relay);
             circuit = new ClientCircuit(relay, id, peer, _time.GetTimestamp());
             circuit.Address = _relaySocket.Register(circuit);
             _clientCircuits[(relay, id)] = circuit;
