@@ -203,6 +203,14 @@ public sealed partial class MeshNode
         }
     }
 
+    private bool IsMyRelay(NodeId relay)
+    {
+        lock (_natLock)
+        {
+            return _myRelays.Exists(r => r.Id == relay);
+        }
+    }
+
     private static void SendNat(PeerConnection connection, byte[] message) =>
         connection.Session.TrySend(MeshChannels.Nat, DeliveryMethod.ReliableOrdered, message);
 

@@ -21,6 +21,9 @@ public sealed partial class MeshNode
     /// <summary>The most circuits one peer may have a relay open for it at once, so one peer cannot take them all.</summary>
     internal const int MaxCircuitsPerPeer = 8;
 
+    /// <summary>The most circuits one relay may open to this node at once, so one peer cannot fill the table.</summary>
+    internal const int MaxInboundCircuitsPerRelay = 8;
+
     private readonly Lock _circuitLock = new();
     private readonly Dictionary<(PeerConnection, uint), RelayCircuit> _relayed = [];
     private readonly Dictionary<(PeerConnection, uint), ClientCircuit> _clientCircuits = [];
@@ -255,10 +258,20 @@ public sealed partial class MeshNode
             return;
         }
 
+        // Only a peer that relays (it announced serving, or we reserved it) may open circuits to us,
+        // and only a few each: otherwise any peer could fill the table or pose as a relay.
+        if (!relay.PeerServesRelay && !IsMyRelay(relay.Id))
+        {
+            Interlocked.Increment(ref _natMalformed);
+            SendNat(relay, NatCodec.Circuit(NatMessageType.CircuitClose, id));
+            return;
+        }
+
         var circuit = new ClientCircuit(relay, id, source, _time.GetTimestamp());
         lock (_circuitLock)
         {
-            if (_clientCircuits.Count >= MaxClientCircuits || IsCircuitIdTakenLocked(relay, id))
+            if (_clientCircuits.Count >= MaxClientCircuits || IsCircuitIdTakenLocked(relay, id)
+                || InboundCircuitCountLocked(relay) >= MaxInboundCircuitsPerRelay)
             {
                 circuit = null;
             }
@@ -278,6 +291,33 @@ public sealed partial class MeshNode
 
         circuit.SetConnected();
         MeshLog.CircuitAccepted(_logger, source.ToShortString(), relay.Id.ToShortString());
+    }
+
+    /// <summary>Circuits <paramref name="relay"/> opened to this node. Call under the lock.</summary>
+    private int InboundCircuitCountLocked(PeerConnection relay)
+    {
+        int count = 0;
+        foreach ((PeerConnection leg, uint id) in _clientCircuits.Keys)
+        {
+            count += leg == relay && IsPeerPicked(relay, id) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>Inbound circuits open at this end node (test hook).</summary>
+    internal int InboundCircuitCount()
+    {
+        lock (_circuitLock)
+        {
+            int count = 0;
+            foreach ((PeerConnection leg, uint id) in _clientCircuits.Keys)
+            {
+                count += IsPeerPicked(leg, id) ? 1 : 0;
+            }
+
+            return count;
+        }
     }
 
     private void OnCircuitAnswer(PeerConnection relay, uint id, bool connected, string? reason)
