@@ -35,8 +35,16 @@ public sealed partial class MeshNode
     /// <summary>How long a circuit is kept after its session moved to a direct path, for packets still on their way through it.</summary>
     internal static readonly TimeSpan CircuitDrainTime = TimeSpan.FromSeconds(10);
 
-    /// <summary>An offer from a peer is ignored when it comes sooner than this after its last one.</summary>
+    /// <summary>An offer from a peer is ignored when it comes sooner than this after its last punch ended.</summary>
     private static readonly TimeSpan MinOfferInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most punch probes this node sends per second over all punches, so offers cannot turn it into a reflector.</summary>
+    internal const int MaxProbesPerSecond = 100;
+
+    private readonly Lock _probeBudgetLock = new();
+    private double _probeTokens = MaxProbesPerSecond;
+    private long _probeTokensAt;
+    private long _probesDroppedBudget;
 
     /// <summary>"MHP1" | nonce u64 | sender NodeId [32].</summary>
     private static readonly byte[] ProbeMagic = "MHP1"u8.ToArray();
@@ -180,7 +188,10 @@ public sealed partial class MeshNode
             {
                 foreach (IPEndPoint target in targets)
                 {
-                    _endpoint.SendUnconnected(probe, target);
+                    if (TakeProbeToken())
+                    {
+                        _endpoint.SendUnconnected(probe, target);
+                    }
                 }
 
                 await Task.Delay(ProbeInterval, _time, cancellationToken).ConfigureAwait(false);
@@ -194,6 +205,29 @@ public sealed partial class MeshNode
         // The session's initiator decides; the other side learns it when its session moves.
         EndPunch(peer, state, nonce, !session.RefreshPath());
         return await outcome.ConfigureAwait(false);
+    }
+
+    /// <summary>Probes sent beyond the node-wide budget are skipped and counted (test hook and status).</summary>
+    internal long ProbesDroppedByBudget => Interlocked.Read(ref _probesDroppedBudget);
+
+    /// <summary>Takes one probe from the node-wide token bucket (one second of burst).</summary>
+    internal bool TakeProbeToken()
+    {
+        long now = _time.GetTimestamp();
+        lock (_probeBudgetLock)
+        {
+            double refill = _probeTokensAt == 0 ? MaxProbesPerSecond : _time.GetElapsedTime(_probeTokensAt, now).TotalSeconds * MaxProbesPerSecond;
+            _probeTokens = Math.Min(MaxProbesPerSecond, _probeTokens + refill);
+            _probeTokensAt = now;
+            if (_probeTokens >= 1)
+            {
+                _probeTokens--;
+                return true;
+            }
+        }
+
+        Interlocked.Increment(ref _probesDroppedBudget);
+        return false;
     }
 
     /// <summary>An unconnected datagram that may be a punch probe: it proves a path to the peer that sent it.</summary>
@@ -278,6 +312,7 @@ public sealed partial class MeshNode
 
             state.Running?.TrySetResult(success);
             state.Running = null;
+            state.LastOffer = _time.GetTimestamp(); // the peer's next offer is timed from the end of this punch
             state.Answer = null;
             state.Nonce = 0;
             if (success)
@@ -357,7 +392,7 @@ public sealed partial class MeshNode
         return list;
     }
 
-    /// <summary>A candidate this socket can send to: not a circuit address, a family the socket has, loopback only from loopback.</summary>
+    /// <summary>A candidate this socket can send to: not a circuit address, multicast or broadcast, a family the socket has, loopback only from loopback.</summary>
     private bool IsUsableCandidate(IPEndPoint candidate)
     {
         IPAddress address = NatObserver.Normalize(candidate.Address);
@@ -366,9 +401,10 @@ public sealed partial class MeshNode
             return false;
         }
 
+        // Loopback only when bound to loopback: a wildcard-bound node must not be steered into
+        // probing its own host's services by a peer's offer.
         IPAddress bound = LocalEndPoint.Address;
-        bool wildcard = bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any);
-        if (!wildcard && IPAddress.IsLoopback(address) != IPAddress.IsLoopback(bound))
+        if (IPAddress.IsLoopback(address) != IPAddress.IsLoopback(bound))
         {
             return false;
         }

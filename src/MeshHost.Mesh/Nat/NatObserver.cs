@@ -99,7 +99,16 @@ internal sealed class NatObserver
     /// <summary>Addresses that can never be a reflexive endpoint: unspecified, multicast, the relay prefix.</summary>
     internal static bool IsUsable(IPAddress address) =>
         !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any) && !RelayAddresses.IsRelayAddress(address)
-        && !(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.IsIPv6Multicast);
+        && !(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.IsIPv6Multicast)
+        && !(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IsIPv4MulticastOrBroadcast(address));
+
+    /// <summary>224.0.0.0/4 and the limited broadcast: never a peer's address, and sending there reaches a whole network.</summary>
+    private static bool IsIPv4MulticastOrBroadcast(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        address.TryWriteBytes(bytes, out _);
+        return (bytes[0] & 0xF0) == 0xE0 || address.Equals(IPAddress.Broadcast);
+    }
 
     internal static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
