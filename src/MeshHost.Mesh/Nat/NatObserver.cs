@@ -138,12 +138,22 @@ internal sealed class NatObserver
             return untranslatedReporters.Count >= 2 ? new NatSnapshot(NatClass.Public, null) : new NatSnapshot(NatClass.Unknown, null);
         }
 
-        // The reflexive endpoint: the one most reporters agree on, the newest report breaking ties.
-        IPEndPoint reflexive = translated
+        // The reflexive endpoint: the one most reporter addresses agree on, the newest report
+        // breaking ties. Addresses, not NodeIds, vote: many identities on one host count once.
+        IGrouping<IPEndPoint, Entry> best = translated
             .GroupBy(static r => r.Observed)
-            .OrderByDescending(static g => g.Count())
+            .OrderByDescending(static g => g.Select(static r => r.ReporterAddress).Distinct().Count())
             .ThenByDescending(static g => g.Max(static r => r.At))
-            .First().Key;
+            .First();
+        IPEndPoint reflexive = best.Key;
+        int agreeing = best.Select(static r => r.ReporterAddress).Distinct().Count();
+
+        // Two or more reporter addresses that reach us untranslated outweigh a translated endpoint
+        // only one reporter address claims: one peer's word must not take a public node off duty.
+        if (untranslatedReporters.Count >= 2 && agreeing < 2)
+        {
+            return new NatSnapshot(NatClass.Public, null);
+        }
 
         var reporterAddresses = new HashSet<IPAddress>();
         foreach (Entry report in translated)

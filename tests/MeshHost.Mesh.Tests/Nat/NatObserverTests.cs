@@ -82,6 +82,33 @@ public sealed class NatObserverTests
     }
 
     [Fact]
+    public void One_peer_claiming_a_translated_endpoint_does_not_take_a_public_node_off_duty()
+    {
+        _observer.SetLocal([IPAddress.Parse("198.51.100.9")], LocalPort);
+        Report("198.51.100.1", "198.51.100.9:47800");
+        Report("203.0.113.7", "198.51.100.9:47800");
+        Report("192.0.2.66", "198.51.100.7:53");
+
+        NatSnapshot snapshot = Classify();
+        Assert.Equal(NatClass.Public, snapshot.Class);
+        Assert.Null(snapshot.Reflexive);
+    }
+
+    [Fact]
+    public void Many_identities_on_one_address_vote_once_for_the_reflexive_endpoint()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            Report("192.0.2.66", "198.51.100.7:53");
+        }
+
+        Report("198.51.100.1", "203.0.113.5:47800");
+        Report("198.51.100.2", "203.0.113.5:47800");
+
+        Assert.Equal(IPEndPoint.Parse("203.0.113.5:47800"), Classify().Reflexive);
+    }
+
+    [Fact]
     public void A_lan_peer_seeing_the_private_address_does_not_hide_the_nat()
     {
         Report("10.0.0.3", "10.0.0.2:47800");
