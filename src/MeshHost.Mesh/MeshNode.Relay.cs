@@ -293,13 +293,13 @@ public sealed partial class MeshNode
         MeshLog.CircuitAccepted(_logger, source.ToShortString(), relay.Id.ToShortString());
     }
 
-    /// <summary>Circuits <paramref name="relay"/> opened to this node. Call under the lock.</summary>
-    private int InboundCircuitCountLocked(PeerConnection relay)
+    /// <summary>Circuits <paramref name="relay"/> (any relay when null) opened to this node. Call under the lock.</summary>
+    private int InboundCircuitCountLocked(PeerConnection? relay)
     {
         int count = 0;
         foreach ((PeerConnection leg, uint id) in _clientCircuits.Keys)
         {
-            count += leg == relay && IsPeerPicked(relay, id) ? 1 : 0;
+            count += (relay is null || leg == relay) && IsPeerPicked(leg, id) ? 1 : 0;
         }
 
         return count;
@@ -310,13 +310,7 @@ public sealed partial class MeshNode
     {
         lock (_circuitLock)
         {
-            int count = 0;
-            foreach ((PeerConnection leg, uint id) in _clientCircuits.Keys)
-            {
-                count += IsPeerPicked(leg, id) ? 1 : 0;
-            }
-
-            return count;
+            return InboundCircuitCountLocked(null);
         }
     }
 
