@@ -25,6 +25,13 @@ public sealed partial class DhtNode
             local = _store.Get(kind, key, Time.GetUtcNow().ToUnixTimeMilliseconds());
         }
 
+        // Answer from the local store only with records someone else published: a node that provides a
+        // key itself (a file-share seeder) must still look in the network for the other providers.
+        if (kind == RecordKind.Provider)
+        {
+            local.RemoveAll(record => DhtRecords.PublisherId(record) == Id);
+        }
+
         if (local.Count > 0)
         {
             return new LookupResult([], local, 0, 0, 0);

@@ -150,6 +150,29 @@ public class LookupTests
     }
 
     [Fact]
+    public void A_provider_that_holds_only_its_own_record_still_finds_the_other_providers()
+    {
+        var sim = new DhtSimulation(seed: 12);
+        sim.Grow(3);
+        using var earlyIdentity = SeededIdentity(seed: 12);
+        using var lateIdentity = SeededIdentity(seed: 13);
+        DhtNode early = sim.AddNode(earlyIdentity);
+        sim.Join(early);
+        NodeId content = early.Id;
+        Assert.True(sim.Run(early.ProvideAsync(content, new PeerInfo()), TimeSpan.FromMinutes(1)) >= 2);
+
+        // A node that joins later (or restarted, its store empty) and provides the same key holds only
+        // its own record (every node of this small mesh is among the key's closest): its lookup must
+        // still reach the network for the early provider's record.
+        DhtNode late = sim.AddNode(lateIdentity);
+        sim.Join(late);
+        Assert.True(sim.Run(late.ProvideAsync(content, new PeerInfo()), TimeSpan.FromMinutes(1)) >= 2);
+
+        LookupResult found = sim.Run(late.FindProvidersAsync(content), TimeSpan.FromMinutes(1));
+        Assert.Contains(found.Records, r => r.PublisherKey.AsSpan().SequenceEqual(earlyIdentity.PublicKey.Span));
+    }
+
+    [Fact]
     public void Provider_records_survive_the_departure_of_every_node_that_stored_them()
     {
         var options = new DhtOptions { RepublishInterval = TimeSpan.FromMinutes(10), RefreshInterval = TimeSpan.FromHours(10), RequestTimeout = TimeSpan.FromMilliseconds(500) };

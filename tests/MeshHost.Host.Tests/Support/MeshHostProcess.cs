@@ -142,6 +142,9 @@ internal sealed class MeshHostProcess : IDisposable
         Assert.True(kill.ExitCode == 0, $"kill -TERM {_process.Id} failed with {kill.ExitCode}.\n{Describe()}");
     }
 
+    /// <summary>Sends SIGKILL: the process gets no chance to finish what it is writing.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
+
     public string Describe() =>
         $"--- {_commandLine} (pid {_process.Id}{(_process.HasExited ? $", exit code {_process.ExitCode}" : ", running")})\n--- stdout:\n{Output}\n--- stderr:\n{Error}";
 
