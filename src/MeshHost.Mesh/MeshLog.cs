@@ -81,4 +81,10 @@ internal static partial class MeshLog
 
     [LoggerMessage(EventId = 4510, Level = LogLevel.Information, Message = "Session with {Peer} moved from its relay to the direct path {EndPoint}")]
     public static partial void PathUpgraded(ILogger logger, string peer, System.Net.IPEndPoint endPoint);
+
+    [LoggerMessage(EventId = 4511, Level = LogLevel.Information, Message = "Dial-back check: publicly reachable {Reachable}")]
+    public static partial void Reachability(ILogger logger, bool reachable);
+
+    [LoggerMessage(EventId = 4512, Level = LogLevel.Warning, Message = "No socket for dialling peers back (reachability checks for others are refused): {Reason}")]
+    public static partial void DialBackSocketUnavailable(ILogger logger, string reason);
 }

@@ -27,12 +27,14 @@ public sealed partial class MeshNode
     private readonly List<IPEndPoint> _observed = new();
     private IPEndPoint[] _publishedEndPoints = [];
     private int _maintenanceRunning;
+    private int _maintenanceRequested;
 
     /// <inheritdoc/>
     /// <remarks>
-    /// When the peer is already reached through a relay, this also tries once more to punch a
-    /// direct path (bounded by the punch timeout), so an explicit connect after a network change
-    /// upgrades at once instead of at the next retry.
+    /// When the peer is reached through a relay, this also waits for a punch to a direct path
+    /// (bounded by the punch timeout): the one a new relayed dial started, or a new one, so an
+    /// explicit connect after a network change upgrades at once instead of at the next retry.
+    /// Other dials (a channel's first message) use the relayed session as soon as it is ready.
     /// </remarks>
     public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default)
     {
@@ -138,7 +140,8 @@ public sealed partial class MeshNode
             Task<PeerConnection?> recorded = TryDialAllAsync(lookup.EndPoints, peer, tried);
             Task<PeerConnection?> direct = FirstFoundAsync(known, recorded);
             var relayErrors = new List<string>();
-            if (lookup.Relays.Count > 0)
+            List<RelayEndPoint> relays = RelaysToTry(peer, lookup);
+            if (relays.Count > 0 && lookup.NatClass != NatClass.Public)
             {
                 // A reachable peer answers within a round trip; after a short head start the relay
                 // path runs alongside, so a NATed peer costs no dial timeout. When both succeed,
@@ -149,7 +152,7 @@ public sealed partial class MeshNode
                     return quick;
                 }
 
-                Task<PeerConnection?> relayed = DialThroughRelaysAsync(peer, lookup.Relays, relayErrors);
+                Task<PeerConnection?> relayed = DialThroughRelaysAsync(peer, relays, relayErrors);
                 if (await FirstFoundAsync(direct, relayed).ConfigureAwait(false) is { } connection)
                 {
                     return GetReadyConnection(peer) ?? connection;
@@ -159,13 +162,18 @@ public sealed partial class MeshNode
             {
                 return found;
             }
+            else if (relays.Count > 0 && await DialThroughRelaysAsync(peer, relays, relayErrors).ConfigureAwait(false) is { } relayed)
+            {
+                // A peer whose record says public did not answer directly: its NAT may have changed.
+                return GetReadyConnection(peer) ?? relayed;
+            }
 
-            string relays = relayErrors.Count == 0 ? "" : $" ({string.Join("; ", relayErrors)})";
+            string relayText = relayErrors.Count == 0 ? "" : $" ({string.Join("; ", relayErrors)})";
             throw new MeshException(
                 MeshError.PeerUnreachable,
-                tried.Count == 0 && lookup.Relays.Count == 0
+                tried.Count == 0 && relays.Count == 0
                     ? $"No address is known for {peer.ToShortString()}: it has no session, no routing-table entry and no peer record in the DHT."
-                    : $"{peer.ToShortString()} did not answer at {(tried.Count == 0 ? "no direct address" : string.Join(", ", tried))}{relays}.");
+                    : $"{peer.ToShortString()} did not answer at {(tried.Count == 0 ? "no direct address" : string.Join(", ", tried))}{relayText}.");
         }
         finally
         {
@@ -208,7 +216,7 @@ public sealed partial class MeshNode
     {
         foreach (RelayEndPoint relay in relays)
         {
-            if (relay.Id == Id || relay.Id == peer || errors.Count >= 3)
+            if (relay.Id == Id || relay.Id == peer || errors.Count >= MaxRelaysTried)
             {
                 continue;
             }
@@ -224,7 +232,10 @@ public sealed partial class MeshNode
                 }
 
                 PeerConnection relayed = await DialViaRelayAsync(relayConnection, peer, _stopping.Token).ConfigureAwait(false);
-                await PunchAsync(peer, _stopping.Token).ConfigureAwait(false);
+
+                // The relayed session is usable now; the punch that may move it to a direct path
+                // runs on without holding the dial (the move is invisible to the application).
+                Observe(PunchQuietlyAsync(peer), "punch after relayed dial");
                 return GetReadyConnection(peer) ?? relayed;
             }
             catch (MeshException ex)
@@ -237,6 +248,46 @@ public sealed partial class MeshNode
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The relays to reach <paramref name="peer"/> through: those its peer record names, then
+    /// (because a record can lag a node that just reserved one, or name relays it has since lost)
+    /// the relay-serving peers this node holds direct sessions with. A relay without a session to
+    /// the peer refuses at once, so trying one costs a round trip.
+    /// </summary>
+    private List<RelayEndPoint> RelaysToTry(NodeId peer, PeerLookup lookup)
+    {
+        var relays = new List<RelayEndPoint>(lookup.Relays);
+        foreach (PeerConnection connection in ReadyPrimaries())
+        {
+            if (relays.Count >= MaxRelaysTried)
+            {
+                break;
+            }
+
+            if (connection.PeerServesRelay && !connection.IsRelayed && connection.Id != peer && !relays.Exists(r => r.Id == connection.Id))
+            {
+                relays.Add(new RelayEndPoint(connection.Id, connection.Session.RemoteEndPoint));
+            }
+        }
+
+        return relays;
+    }
+
+    /// <summary>The most relays one dial tries.</summary>
+    private const int MaxRelaysTried = 4;
+
+    private async Task PunchQuietlyAsync(NodeId peer)
+    {
+        try
+        {
+            await PunchAsync(peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
+        {
+            // The relayed session stays; the pair punches again on its backoff.
+        }
     }
 
     /// <summary>
@@ -398,14 +449,43 @@ public sealed partial class MeshNode
         }
     }
 
-    private void OnMaintenanceTimer()
-    {
-        if (Interlocked.Exchange(ref _maintenanceRunning, 1) != 0)
-        {
-            return;
-        }
+    private void OnMaintenanceTimer() => RequestMaintenance();
 
-        Observe(MaintainAsync(), "connection maintenance");
+    /// <summary>
+    /// Runs maintenance now, or once more right after the round under way, so that an event which
+    /// changes the peer record (a relay granted) is published at once, not a maintenance interval later.
+    /// </summary>
+    private void RequestMaintenance()
+    {
+        Volatile.Write(ref _maintenanceRequested, 1);
+        if (Interlocked.CompareExchange(ref _maintenanceRunning, 1, 0) == 0)
+        {
+            Observe(MaintainWhileRequestedAsync(), "connection maintenance");
+        }
+    }
+
+    private async Task MaintainWhileRequestedAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _maintenanceRequested, 0) == 1 && !_stopping.IsCancellationRequested)
+                {
+                    await MaintainAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _maintenanceRunning, 0);
+            }
+
+            // A request that came after the last check but before the flag dropped would be lost.
+            if (Volatile.Read(ref _maintenanceRequested) == 0 || Interlocked.CompareExchange(ref _maintenanceRunning, 1, 0) != 0)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Keeps the target number of connections, prunes idle ones, refreshes the peer record.</summary>
@@ -437,6 +517,7 @@ public sealed partial class MeshNode
 
             ReportMovedPeers();
             MaintainReservations();
+            MaintainReachability();
             ExpireRelayCircuits();
             MaintainPunches();
             if (!SameEndPoints(AdvertisedEndPoints(), _publishedEndPoints) || NatRecordKey() != _publishedNat)
@@ -447,10 +528,6 @@ public sealed partial class MeshNode
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // shutting down
-        }
-        finally
-        {
-            Volatile.Write(ref _maintenanceRunning, 0);
         }
     }
 

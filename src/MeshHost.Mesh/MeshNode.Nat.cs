@@ -22,8 +22,8 @@ public sealed partial class MeshNode
     private readonly NatObserver _nat = new(ReportMaxAge);
     private readonly Lock _natLock = new();
     private readonly List<RelayEndPoint> _myRelays = [];
-    private readonly HashSet<NodeId> _reservationsPending = [];
-    private readonly HashSet<NodeId> _relaysRefused = [];
+    private readonly Dictionary<NodeId, long> _reservationsPending = [];
+    private readonly Dictionary<NodeId, long> _relaysRefused = [];
     private readonly HashSet<NodeId> _reservedBy = [];
     private RelaySocket _relaySocket = null!;
     private RelayOptions _relayOptions = null!;
@@ -46,7 +46,7 @@ public sealed partial class MeshNode
         {
             Class = snapshot.Class,
             ReflexiveEndPoint = snapshot.Reflexive,
-            PubliclyReachable = PubliclyReachable(snapshot.Class),
+            PubliclyReachable = IsPubliclyReachable(snapshot.Class),
             Candidates = AdvertisedEndPoints(),
             Relays = relays,
             RelayServing = Volatile.Read(ref _relayServing),
@@ -175,6 +175,9 @@ public sealed partial class MeshNode
             NatSnapshot now = _nat.Classify(_time.GetTimestamp(), _time);
             MeshLog.NatClassified(_logger, now.Class.ToName(), now.Reflexive?.ToString() ?? "none");
             UpdateRelayServing(now.Class);
+            PunchSoonAfterNatChange();
+            CheckReachabilitySoon();
+            RequestMaintenance(); // the peer record carries the class and the reflexive endpoint
         }
     }
 
@@ -184,7 +187,7 @@ public sealed partial class MeshNode
         {
             RelayServeMode.On => true,
             RelayServeMode.Off => false,
-            _ => value == NatClass.Public,
+            _ => ActsPublic(value),
         };
 
         if (Interlocked.Exchange(ref _relayServing, serving) == serving)
@@ -229,10 +232,22 @@ public sealed partial class MeshNode
                 NoteReport(connection, message.EndPoint!);
                 break;
             case NatMessageType.RelayStatus when !connection.IsRelayed:
+                bool newRelay = message.Flag && !connection.PeerServesRelay;
                 connection.PeerServesRelay = message.Flag;
+                if (newRelay)
+                {
+                    RequestMaintenance(); // reserve it now: until the peer record names a relay, nobody can reach us behind a NAT
+                }
+
                 break;
             case NatMessageType.Reserve when !connection.IsRelayed:
                 OnReserve(connection);
+                break;
+            case NatMessageType.DialBackRequest when !connection.IsRelayed:
+                OnDialBackRequest(connection, message.Nonce);
+                break;
+            case NatMessageType.DialBackRefused when !connection.IsRelayed:
+                OnDialBackRefused(connection, message.Nonce);
                 break;
             case NatMessageType.ReserveResult when !connection.IsRelayed:
                 OnReserveResult(connection, message.Flag);
@@ -293,7 +308,7 @@ public sealed partial class MeshNode
 
             if (!granted)
             {
-                _relaysRefused.Add(connection.Id);
+                _relaysRefused[connection.Id] = _time.GetTimestamp();
                 return;
             }
 
@@ -305,6 +320,7 @@ public sealed partial class MeshNode
         }
 
         MeshLog.RelayReserved(_logger, connection.Id.ToShortString());
+        RequestMaintenance(); // publish the peer record with the relay now
     }
 
     /// <summary>
@@ -333,7 +349,7 @@ public sealed partial class MeshNode
     {
         NatSnapshot snapshot = _nat.Classify(_time.GetTimestamp(), _time);
         UpdateRelayServing(snapshot.Class);
-        if (snapshot.Class == NatClass.Public)
+        if (ActsPublic(snapshot.Class))
         {
             return; // reachable directly: nobody needs our relays' addresses
         }
@@ -341,6 +357,11 @@ public sealed partial class MeshNode
         var ask = new List<PeerConnection>();
         lock (_natLock)
         {
+            // An answer lost with its session, or a peer that never answers, must not hold a slot;
+            // a refusal is retried after a while (the relay's load changes).
+            long now = _time.GetTimestamp();
+            RemoveOlderThan(_reservationsPending, ReservationAnswerTimeout, now);
+            RemoveOlderThan(_relaysRefused, RefusalMemory, now);
             int wanted = _relayOptions.RelaysToUse - _myRelays.Count - _reservationsPending.Count;
             foreach (PeerConnection connection in _connections.Values)
             {
@@ -350,10 +371,10 @@ public sealed partial class MeshNode
                 }
 
                 if (connection.IsReady && connection.PeerServesRelay && !connection.IsRelayed
-                    && !_myRelays.Exists(r => r.Id == connection.Id) && !_reservationsPending.Contains(connection.Id)
-                    && !_relaysRefused.Contains(connection.Id))
+                    && !_myRelays.Exists(r => r.Id == connection.Id) && !_reservationsPending.ContainsKey(connection.Id)
+                    && !_relaysRefused.ContainsKey(connection.Id))
                 {
-                    _reservationsPending.Add(connection.Id);
+                    _reservationsPending[connection.Id] = _time.GetTimestamp();
                     ask.Add(connection);
                     wanted--;
                 }
@@ -371,15 +392,37 @@ public sealed partial class MeshNode
         }
     }
 
+    /// <summary>How long a reservation request waits for its answer before another relay may be asked.</summary>
+    private static readonly TimeSpan ReservationAnswerTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a relay that refused a reservation is not asked again.</summary>
+    private static readonly TimeSpan RefusalMemory = TimeSpan.FromMinutes(5);
+
+    private void RemoveOlderThan(Dictionary<NodeId, long> table, TimeSpan age, long now)
+    {
+        foreach ((NodeId id, long at) in table)
+        {
+            if (_time.GetElapsedTime(at, now) >= age)
+            {
+                table.Remove(id);
+            }
+        }
+    }
+
     /// <summary>A session closed: drop what depended on it (reservations, circuits).</summary>
     private void OnNatSessionClosed(PeerConnection connection)
     {
-        _nat.Forget(connection.Id);
-        lock (_natLock)
+        // A duplicate session closing (two dials that crossed) leaves the peer's other session, and
+        // with it the peer's report, its reservation and ours: those belong to the peer, not the session.
+        if (!HasOtherDirectSession(connection.Id, connection))
         {
-            _reservationsPending.Remove(connection.Id);
-            _myRelays.RemoveAll(r => r.Id == connection.Id && !HasOtherDirectSession(r.Id, connection));
-            _reservedBy.Remove(connection.Id);
+            _nat.Forget(connection.Id);
+            lock (_natLock)
+            {
+                _reservationsPending.Remove(connection.Id);
+                _myRelays.RemoveAll(r => r.Id == connection.Id);
+                _reservedBy.Remove(connection.Id);
+            }
         }
 
         OnRelaySessionClosed(connection);
@@ -402,11 +445,20 @@ public sealed partial class MeshNode
     private string NatRecordKey()
     {
         NatSnapshot snapshot = _nat.Classify(_time.GetTimestamp(), _time);
+        NatStatus status = RecordStatus(snapshot.Class);
         lock (_natLock)
         {
-            return $"{snapshot.Class}|{string.Join(",", _myRelays)}";
+            return $"{snapshot.Class}|{status}|{string.Join(",", _myRelays)}";
         }
     }
+
+    /// <summary>The reachability the peer record states: the class, corrected by the dial-back check.</summary>
+    private NatStatus RecordStatus(NatClass value) => value switch
+    {
+        NatClass.Public => ActsPublic(value) ? NatStatus.Public : NatStatus.Private,
+        NatClass.Unknown => DialBackReachable == true ? NatStatus.Public : NatStatus.Unknown,
+        _ => DialBackReachable == true ? NatStatus.Public : NatStatus.Private,
+    };
 
     /// <summary>The NAT part of the peer record: status, class and relays.</summary>
     private PeerInfo WithNat(PeerInfo info)
@@ -418,13 +470,7 @@ public sealed partial class MeshNode
             relays = [.. _myRelays.Select(static r => new Dht.Protocol.WireContact { Id = r.Id.ToArray(), Address = r.EndPoint.Address.GetAddressBytes(), Port = r.EndPoint.Port })];
         }
 
-        NatStatus status = snapshot.Class switch
-        {
-            NatClass.Public => NatStatus.Public,
-            NatClass.Unknown => NatStatus.Unknown,
-            _ => NatStatus.Private,
-        };
-
+        NatStatus status = RecordStatus(snapshot.Class);
         return info with { NatStatus = (byte)status, NatClass = (byte)snapshot.Class, Relays = relays };
     }
 }

@@ -377,6 +377,26 @@ public sealed partial class MeshNode
         }
     }
 
+    /// <summary>
+    /// This node's NAT changed (its class or reflexive endpoint): relayed pairs punch at the next
+    /// maintenance round instead of waiting out their backoff, since a changed NAT (a router
+    /// replaced, a new network) is when a direct path most likely opens.
+    /// </summary>
+    private void PunchSoonAfterNatChange()
+    {
+        long now = _time.GetTimestamp();
+        lock (_punches)
+        {
+            foreach (PunchState state in _punches.Values)
+            {
+                if (state.Running is null)
+                {
+                    state.NextAttempt = now;
+                }
+            }
+        }
+    }
+
     /// <summary>What this node offers to a punching peer: its candidates (interfaces, reflexive, configured).</summary>
     private List<IPEndPoint> OwnPunchCandidates()
     {

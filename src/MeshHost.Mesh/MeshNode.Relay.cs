@@ -49,6 +49,9 @@ public sealed partial class MeshNode
         PunchesStarted = Interlocked.Read(ref _natCounters.PunchesStarted),
         PunchesSucceeded = Interlocked.Read(ref _natCounters.PunchesSucceeded),
         RelayedSessions = Interlocked.Read(ref _natCounters.RelayedSessions),
+        DialBacksServed = Interlocked.Read(ref _natCounters.DialBacksServed),
+        DialBacksRefused = Interlocked.Read(ref _natCounters.DialBacksRefused),
+        DialBacksReceived = Interlocked.Read(ref _natCounters.DialBacksReceived),
     };
 
     /// <summary>The top bit of a circuit id says which end of the leg picked it.</summary>
@@ -514,5 +517,8 @@ public sealed partial class MeshNode
         public long PunchesStarted;
         public long PunchesSucceeded;
         public long RelayedSessions;
+        public long DialBacksServed;
+        public long DialBacksRefused;
+        public long DialBacksReceived;
     }
 }

@@ -506,7 +506,7 @@ public sealed partial class MeshNode
         {
             if (node._lan?.TryHandle(payload, source) != true)
             {
-                node.TryHandleProbe(payload, source);
+                _ = node.TryHandleProbe(payload, source) || node.TryHandleDialBack(payload, source);
             }
         }
     }

@@ -175,6 +175,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         }
 
         _endpoint?.Dispose();
+        CloseDialBackSocket();
         MeshLog.Stopped(_logger, Id.ToShortString());
         _signer.Dispose();
         _identity.Dispose();

@@ -86,4 +86,11 @@ public sealed record MeshNodeOptions
     /// injection in tests); <see cref="ListenEndPoint"/> and <see cref="PortFallback"/> are then ignored.
     /// </summary>
     public IDatagramSocket? Socket { get; init; }
+
+    /// <summary>
+    /// Makes the second socket this node dials other nodes back from (reachability checks,
+    /// docs/nat.md); it must be at another port than the node's own. Null: a UDP socket on the
+    /// listen address at a free port, or, when <see cref="Socket"/> is set, no dial-backs served.
+    /// </summary>
+    public Func<IDatagramSocket>? DialBackSocket { get; init; }
 }

@@ -124,7 +124,7 @@ public sealed partial class Session : IRecoveryHandler
     public bool MigrateTo(IPEndPoint remote)
     {
         ArgumentNullException.ThrowIfNull(remote);
-        SocketAddress address = _endpoint.ToPeerAddress(remote);
+        SocketAddress address = TransportEndpoint.ToPeerAddress(remote);
         lock (_lock)
         {
             if (_state != SessionState.Established || address.Equals(_remoteAddress))

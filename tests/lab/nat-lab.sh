@@ -183,6 +183,13 @@ replace_router() {
   local tag=$1 mode=$2 hosts=${ROUTER_HOSTS[$1]} wan=${ROUTER_WAN[$1]} lan=${ROUTER_LAN[$1]} ns entry
   ns="$PREFIX-r$tag"
   ip netns del "$ns"
+  # The kernel destroys a namespace asynchronously: its WAN veth's peer in the internet namespace
+  # lingers for a moment, and creating the new router's veth under that name would fail.
+  local wait_until=$((SECONDS + 20))
+  while ip -n "$INET" link show "w$tag" >/dev/null 2>&1 && [ $SECONDS -lt $wait_until ]; do sleep 0.1; done
+  for entry in $hosts; do
+    while ip -n "$PREFIX-h${entry%%:*}" link show eth0 >/dev/null 2>&1 && [ $SECONDS -lt $wait_until ]; do sleep 0.1; done
+  done
   local kept=(); for entry in "${NAMESPACES[@]}"; do [ "$entry" != "$ns" ] && kept+=("$entry"); done; NAMESPACES=("${kept[@]}")
   make_router "$tag" "$wan" "$lan" "$mode" || return 1
   for entry in $hosts; do attach_host "${entry%%:*}" "$tag" "${entry##*:}"; done

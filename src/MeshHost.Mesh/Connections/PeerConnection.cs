@@ -74,6 +74,9 @@ internal sealed class PeerConnection
     /// <summary>A relay reservation holds this session open (either side): it is never pruned as idle.</summary>
     public bool Reserved { get; set; }
 
+    /// <summary>When this node last dialled the peer back for a reachability check (0: never).</summary>
+    public long LastDialBackServed { get; set; }
+
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 
     public long LastActivity => Interlocked.Read(ref _lastActivity);

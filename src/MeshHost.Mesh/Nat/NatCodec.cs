@@ -13,6 +13,8 @@ internal enum NatMessageType : byte
     RelayStatus = 0x02,
     Reserve = 0x03,
     ReserveResult = 0x04,
+    DialBackRequest = 0x05,
+    DialBackRefused = 0x06,
     CircuitConnect = 0x10,
     CircuitOpen = 0x11,
     CircuitConnected = 0x12,
@@ -96,6 +98,15 @@ internal static class NatCodec
         BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(1), circuit);
     }
 
+    /// <summary>A message that carries only a nonce (dial-back request and refusal).</summary>
+    public static byte[] WithNonce(NatMessageType type, ulong nonce)
+    {
+        byte[] buffer = new byte[9];
+        buffer[0] = (byte)type;
+        BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(1), nonce);
+        return buffer;
+    }
+
     public static byte[] Punch(NatMessageType type, ulong nonce, IReadOnlyList<IPEndPoint> candidates)
     {
         int count = Math.Min(candidates.Count, MaxCandidates);
@@ -137,6 +148,14 @@ internal static class NatCodec
                 return true;
             case NatMessageType.Reserve:
                 return body.IsEmpty;
+            case NatMessageType.DialBackRequest or NatMessageType.DialBackRefused:
+                if (body.Length != 8)
+                {
+                    return false;
+                }
+
+                message.Nonce = BinaryPrimitives.ReadUInt64BigEndian(body);
+                return true;
             case NatMessageType.CircuitConnected or NatMessageType.CircuitClose:
                 if (body.Length != 4)
                 {

@@ -22,7 +22,10 @@ public sealed record NatInfo
     /// <summary>The endpoint peers see this node at through its NAT; null when none is translated or none is known.</summary>
     public IPEndPoint? ReflexiveEndPoint { get; init; }
 
-    /// <summary>Whether unsolicited datagrams reach the node; null when not known.</summary>
+    /// <summary>
+    /// Whether unsolicited datagrams reach the node: the last dial-back check's verdict, else what
+    /// the NAT class implies; null when not known.
+    /// </summary>
     public bool? PubliclyReachable { get; init; }
 
     /// <summary>The direct candidates it offers: configured, interface and reflexive endpoints.</summary>
@@ -67,6 +70,15 @@ public sealed record NatCounters
 
     /// <summary>Sessions opened through a relay.</summary>
     public long RelayedSessions { get; init; }
+
+    /// <summary>Dial-backs this node sent for peers checking their reachability.</summary>
+    public long DialBacksServed { get; init; }
+
+    /// <summary>Dial-back requests refused (asked again too soon, probe budget spent, no second socket).</summary>
+    public long DialBacksRefused { get; init; }
+
+    /// <summary>Dial-backs that reached this node unsolicited (proof it is publicly reachable).</summary>
+    public long DialBacksReceived { get; init; }
 }
 
 /// <summary>One connected peer with the path its sessions take (<c>meshhost peers</c>).</summary>

@@ -15,7 +15,8 @@ namespace MeshHost.Mesh.Nat;
 /// mean endpoint-independent mapping (port-preserving when the port is the node's own) and
 /// different ones mean symmetric. With no translated report and untranslated reports from two
 /// reporters with different addresses, the node is public. Reports age out, so a reconfigured
-/// NAT is re-classified.
+/// NAT is re-classified; reports from closed sessions count only while fewer than two live
+/// reporter addresses have reported.
 /// </remarks>
 internal sealed class NatObserver
 {
@@ -72,18 +73,25 @@ internal sealed class NatObserver
                 _reports.Remove(oldest);
             }
 
-            _reports[reporter] = new Entry(Normalize(reporterAddress), normalized, timestamp);
+            _reports[reporter] = new Entry(Normalize(reporterAddress), normalized, timestamp, Live: true);
             NatSnapshot after = ClassifyLocked(timestamp, time);
             return before != after;
         }
     }
 
-    /// <summary>Forgets a reporter (its session closed and it should no longer vote).</summary>
+    /// <summary>
+    /// Marks a reporter's session closed. Its report still votes until it ages out, but only while
+    /// fewer than two reporter addresses with live sessions have reported: a public node whose
+    /// idle sessions were pruned stays public, and a NAT that changed is judged by who sees it now.
+    /// </summary>
     public void Forget(NodeId reporter)
     {
         lock (_lock)
         {
-            _reports.Remove(reporter);
+            if (_reports.TryGetValue(reporter, out Entry entry))
+            {
+                _reports[reporter] = entry with { Live = false };
+            }
         }
     }
 
@@ -114,14 +122,29 @@ internal sealed class NatObserver
 
     private NatSnapshot ClassifyLocked(long timestamp, TimeProvider time)
     {
-        var translated = new List<Entry>();
-        var untranslatedReporters = new HashSet<IPAddress>();
+        var current = new List<Entry>();
+        var liveAddresses = new HashSet<IPAddress>();
         foreach (Entry report in _reports.Values)
         {
-            if (time.GetElapsedTime(report.At, timestamp) > _maxAge)
+            if (time.GetElapsedTime(report.At, timestamp) <= _maxAge)
             {
-                continue;
+                current.Add(report);
+                if (report.Live)
+                {
+                    liveAddresses.Add(report.ReporterAddress);
+                }
             }
+        }
+
+        if (liveAddresses.Count >= 2)
+        {
+            current.RemoveAll(static r => !r.Live);
+        }
+
+        var translated = new List<Entry>();
+        var untranslatedReporters = new HashSet<IPAddress>();
+        foreach (Entry report in current)
+        {
 
             if (_localAddresses.Contains(report.Observed.Address))
             {
@@ -176,7 +199,7 @@ internal sealed class NatObserver
         return new NatSnapshot(reflexive.Port == _localPort ? NatClass.PortPreserving : NatClass.EndpointIndependent, reflexive);
     }
 
-    private readonly record struct Entry(IPAddress ReporterAddress, IPEndPoint Observed, long At);
+    private readonly record struct Entry(IPAddress ReporterAddress, IPEndPoint Observed, long At, bool Live);
 }
 
 /// <summary>A classification: the class and the reflexive endpoint peers agree on (null when none is translated).</summary>

@@ -167,13 +167,36 @@ public sealed class NatObserverTests
     }
 
     [Fact]
-    public void Forgotten_reporters_no_longer_vote()
+    public void Closed_reporters_do_not_vote_against_two_live_ones()
     {
-        NodeId a = NodeId.Random(_random);
-        Report(a, "198.51.100.1", "203.0.113.5:20001");
-        Report("198.51.100.2", "203.0.113.5:20002");
-        _observer.Forget(a);
+        // Two reporters saw the old (symmetric) mapping and left; two live ones see the new one.
+        NodeId gone1 = NodeId.Random(_random);
+        NodeId gone2 = NodeId.Random(_random);
+        Report(gone1, "198.51.100.1", "203.0.113.5:20001");
+        Report(gone2, "198.51.100.2", "203.0.113.5:20002");
+        _observer.Forget(gone1);
+        _observer.Forget(gone2);
+        Report("198.51.100.3", "203.0.113.5:47800");
+        Report("198.51.100.4", "203.0.113.5:47800");
 
+        Assert.Equal(NatClass.PortPreserving, Classify().Class);
+    }
+
+    [Fact]
+    public void Closed_reporters_still_vote_while_fewer_than_two_live_ones_remain()
+    {
+        // A public node whose idle sessions were pruned keeps its class until the reports age out.
+        _observer.SetLocal([IPAddress.Parse("192.0.2.1")], LocalPort);
+        NodeId a = NodeId.Random(_random);
+        NodeId b = NodeId.Random(_random);
+        Report(a, "198.51.100.1", "192.0.2.1:47800");
+        Report(b, "198.51.100.2", "192.0.2.1:47800");
+        _observer.Forget(a);
+        _observer.Forget(b);
+
+        Assert.Equal(NatClass.Public, Classify().Class);
+
+        _time.Advance(TimeSpan.FromMinutes(31));
         Assert.Equal(NatClass.Unknown, Classify().Class);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using MeshHost.Mesh.Nat;
 using MeshHost.Mesh.Tests.Nodes;
+using MeshHost.Transport.Network;
 using MeshHost.Transport.Testing;
 
 namespace MeshHost.Mesh.Tests.Nat;
@@ -32,7 +33,7 @@ internal sealed class NatTestBed : IAsyncDisposable
     public Task<MeshNode> PublicAsync(int host, RelayOptions? relay = null, params MeshNode[] seeds)
     {
         var endPoint = new IPEndPoint(IPAddress.Parse($"198.51.100.{host}"), 47800);
-        return StartAsync(Network.CreateSocket(endPoint), endPoint.Address, relay, seeds);
+        return StartAsync(Network.CreateSocket(endPoint), endPoint.Address, relay, seeds, () => Network.CreateSocket(new IPEndPoint(endPoint.Address, 0)));
     }
 
     public InMemoryNat Nat(NatMappingBehavior mapping = NatMappingBehavior.EndpointIndependent, NatFilteringBehavior filtering = NatFilteringBehavior.AddressAndPortDependent) =>
@@ -42,7 +43,7 @@ internal sealed class NatTestBed : IAsyncDisposable
     {
         byte[] natBytes = nat.Options.PublicAddress.GetAddressBytes();
         var endPoint = new IPEndPoint(IPAddress.Parse($"10.0.{natBytes[3]}.{host}"), 47800);
-        return StartAsync(nat.CreateSocket(endPoint), endPoint.Address, null, seeds);
+        return StartAsync(nat.CreateSocket(endPoint), endPoint.Address, null, seeds, () => nat.CreateSocket(new IPEndPoint(endPoint.Address, 0)));
     }
 
     /// <summary>Moves the clock in small steps, letting continuations run, until the condition holds.</summary>
@@ -84,7 +85,7 @@ internal sealed class NatTestBed : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _mesh.DisposeAsync();
 
-    private async Task<MeshNode> StartAsync(InMemoryDatagramSocket socket, IPAddress local, RelayOptions? relay, MeshNode[] seeds)
+    private async Task<MeshNode> StartAsync(InMemoryDatagramSocket socket, IPAddress local, RelayOptions? relay, MeshNode[] seeds, Func<IDatagramSocket> dialBackSocket)
     {
         Task<MeshNode> start = _mesh.StartAsync(null, o =>
         {
@@ -97,6 +98,7 @@ internal sealed class NatTestBed : IAsyncDisposable
                 IdleConnectionTimeout = TimeSpan.FromDays(1),
                 MaintenanceInterval = TimeSpan.FromSeconds(2),
                 Relay = relay,
+                DialBackSocket = dialBackSocket,
             };
             return Configure?.Invoke(options) ?? options;
         }, socket, loggerFactory: new PrefixedFactory(Log, $"[{socket.LocalEndPoint}]"));

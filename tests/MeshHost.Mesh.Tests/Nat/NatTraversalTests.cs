@@ -184,14 +184,26 @@ public sealed class NatTraversalTests
         (_, _, InMemoryNat homeA, InMemoryNat homeB, MeshNode a, MeshNode b) = await StartRelayedPairAsync(bed);
         long attempts = a.GetNatInfo().Counters.PunchesStarted;
 
+        // Straight after the change, before any report or backoff could start a punch.
         homeA.Reconfigure(homeA.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
         homeB.Reconfigure(homeB.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
-        await bed.RunForAsync(TimeSpan.FromSeconds(20)); // keepalives re-open both nodes' paths to the relays
-        Assert.True(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed); // the backoff has not retried yet
-
         await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(10));
         Assert.False(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed, $"{a.GetNatInfo().Counters}");
         Assert.True(a.GetNatInfo().Counters.PunchesStarted > attempts);
+    }
+
+    [Fact]
+    public async Task A_relayed_pair_punches_again_as_soon_as_its_nat_changes()
+    {
+        await using var bed = new NatTestBed(seed: 8);
+        (_, _, InMemoryNat homeA, InMemoryNat homeB, MeshNode a, MeshNode b) = await StartRelayedPairAsync(bed);
+
+        homeA.Reconfigure(homeA.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+        homeB.Reconfigure(homeB.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+
+        // Sooner than the first punch backoff (30 s): the new classification itself starts the punch.
+        await bed.PumpUntilAsync(() => !a.GetPeerPaths().Single(p => p.Id == b.Id).Relayed, "the pair to move to a direct path", TimeSpan.FromSeconds(25));
+        await ExchangeAsync(bed, a, b, count: 10);
     }
 
     [Fact]
