@@ -82,6 +82,7 @@ public sealed partial class MeshNode
     {
         _relayOptions = _options.Relay ?? new RelayOptions();
         _relayOptions.Validate();
+        _relayBudget = new ByteBudget(_relayOptions.MaxBytesPerSecond);
         _localAddresses = GatherLocalAddresses();
         _nat.SetLocal(_localAddresses, LocalEndPoint.Port);
         Volatile.Write(ref _relayServing, _relayOptions.Serve == RelayServeMode.On);

@@ -32,6 +32,11 @@ public sealed partial class MeshNode
     /// </summary>
     internal static readonly TimeSpan MaxPunchBackoff = TimeSpan.FromMinutes(2);
 
+    /// <summary>How soon a punch whose offer got no answer is tried again (at most <see cref="MaxUnansweredRetries"/> times in a row).</summary>
+    internal static readonly TimeSpan UnansweredRetry = TimeSpan.FromSeconds(5);
+
+    private const int MaxUnansweredRetries = 3;
+
     /// <summary>How long a circuit is kept after its session moved to a direct path, for packets still on their way through it.</summary>
     internal static readonly TimeSpan CircuitDrainTime = TimeSpan.FromSeconds(10);
 
@@ -99,7 +104,7 @@ public sealed partial class MeshNode
         }
         catch (TimeoutException)
         {
-            EndPunch(peer, state, nonce, success: false);
+            EndPunch(peer, state, nonce, success: false, unanswered: true);
             return await outcome.ConfigureAwait(false);
         }
 
@@ -301,7 +306,7 @@ public sealed partial class MeshNode
     }
 
     /// <summary>Ends the punch with <paramref name="nonce"/> (once; later calls for it do nothing).</summary>
-    private void EndPunch(NodeId peer, PunchState state, ulong nonce, bool success)
+    private void EndPunch(NodeId peer, PunchState state, ulong nonce, bool success, bool unanswered = false)
     {
         lock (_punches)
         {
@@ -315,16 +320,22 @@ public sealed partial class MeshNode
             state.LastOffer = _time.GetTimestamp(); // the peer's next offer is timed from the end of this punch
             state.Answer = null;
             state.Nonce = 0;
-            if (success)
+            double seconds;
+            if (unanswered && state.Unanswered < MaxUnansweredRetries)
             {
-                state.Failures = 0;
+                // The offer got no answer: the relayed path itself was down (a NAT that just lost
+                // its mappings drops what the relay sends until the peer sends again). That says
+                // nothing about punching, so try again soon instead of backing off.
+                state.Unanswered++;
+                seconds = UnansweredRetry.TotalSeconds;
             }
             else
             {
-                state.Failures = Math.Min(state.Failures + 1, 16);
+                state.Unanswered = 0;
+                state.Failures = success ? 0 : Math.Min(state.Failures + 1, 16);
+                seconds = Math.Min(MaxPunchBackoff.TotalSeconds, FirstPunchBackoff.TotalSeconds * Math.Pow(2, Math.Max(0, state.Failures - 1)));
             }
 
-            double seconds = Math.Min(MaxPunchBackoff.TotalSeconds, FirstPunchBackoff.TotalSeconds * Math.Pow(2, Math.Max(0, state.Failures - 1)));
             state.NextAttempt = _time.GetTimestamp() + (long)(seconds * _time.TimestampFrequency);
         }
 
@@ -359,7 +370,9 @@ public sealed partial class MeshNode
 
         lock (_punches)
         {
-            due.RemoveAll(id => _punches.TryGetValue(id, out PunchState? s) && (s.Running is not null || s.NextAttempt > now));
+            // The peer ignores an offer sooner than MinOfferInterval after the last punch ended.
+            due.RemoveAll(id => _punches.TryGetValue(id, out PunchState? s)
+                && (s.Running is not null || s.NextAttempt > now || (s.LastOffer != 0 && _time.GetElapsedTime(s.LastOffer, now) < MinOfferInterval + ProbeInterval)));
 
             // Forget state of peers no longer connected (bounded by the peer table).
             foreach (NodeId id in _punches.Keys.ToList())
@@ -392,6 +405,7 @@ public sealed partial class MeshNode
                 if (state.Running is null)
                 {
                     state.NextAttempt = now;
+                    state.Failures = 0; // a new NAT: failures before it say nothing about it
                 }
             }
         }
@@ -463,6 +477,9 @@ public sealed partial class MeshNode
         public long LastOffer { get; set; }
 
         public int Failures { get; set; }
+
+        /// <summary>Punches in a row whose offer got no answer.</summary>
+        public int Unanswered { get; set; }
 
         public long NextAttempt { get; set; }
 

@@ -19,7 +19,17 @@ public sealed partial class MeshNode
     private static readonly TimeSpan UnusedCircuitTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The most circuits one peer may have a relay open for it at once, so one peer cannot take them all.</summary>
-    internal const int MaxCircuitsPerPeer = 8;
+    internal const int MaxCircuitsPerPeer = 4;
+
+    /// <summary>The most circuits a relay opens to one target at once, so nobody can aim all of them at one node.</summary>
+    internal const int MaxCircuitsPerTarget = 8;
+
+    /// <summary>
+    /// A relayed circuit that forwarded nothing this long is closed. A live relayed session sends
+    /// at least a keepalive every 15 s, so only abandoned circuits (a dial that never shook hands,
+    /// an end that went away) reach it.
+    /// </summary>
+    internal static readonly TimeSpan RelayIdleTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The most circuits one relay may open to this node at once, so one peer cannot fill the table.</summary>
     internal const int MaxInboundCircuitsPerRelay = 8;
@@ -29,6 +39,7 @@ public sealed partial class MeshNode
     private readonly Dictionary<(PeerConnection, uint), ClientCircuit> _clientCircuits = [];
     private readonly Dictionary<IPEndPoint, ClientCircuit> _circuitsByAddress = [];
     private uint _nextCircuitId;
+    private ByteBudget _relayBudget = null!;
     private NatCounterSet _natCounters;
 
     private int ActiveCircuitCount()
@@ -114,9 +125,13 @@ public sealed partial class MeshNode
             {
                 refusal = "relay circuit limit reached";
             }
-            else if (refusal is null && _relayed.Keys.Count(k => k.Item1 == from) >= MaxCircuitsPerPeer)
+            else if (refusal is null && _relayed.Values.Count(c => c.A == from) >= 2 * MaxCircuitsPerPeer)
             {
                 refusal = $"at most {MaxCircuitsPerPeer} circuits per peer";
+            }
+            else if (refusal is null && _relayed.Values.Count(c => c.B == to) >= 2 * MaxCircuitsPerTarget)
+            {
+                refusal = $"at most {MaxCircuitsPerTarget} circuits to one target";
             }
 
             if (refusal is null)
@@ -145,7 +160,8 @@ public sealed partial class MeshNode
     private void ForwardCircuitData(RelayCircuit circuit, PeerConnection from, ReadOnlySpan<byte> payload)
     {
         bool fromA = circuit.A == from;
-        if (!circuit.TryTake(fromA, payload.Length, _time.GetTimestamp(), _time))
+        long now = _time.GetTimestamp();
+        if (!circuit.TryTake(fromA, payload.Length, now, _time) || !_relayBudget.TryTake(payload.Length, now, _time))
         {
             Interlocked.Increment(ref _natCounters.RelayDroppedRateLimited);
             return;
@@ -238,7 +254,9 @@ public sealed partial class MeshNode
         {
             foreach (RelayCircuit circuit in _relayed.Values)
             {
-                if (_time.GetElapsedTime(circuit.OpenedAt, now) >= _relayOptions.MaxCircuitDuration && !expired.Contains(circuit))
+                bool tooOld = _time.GetElapsedTime(circuit.OpenedAt, now) >= _relayOptions.MaxCircuitDuration;
+                bool idle = _time.GetElapsedTime(circuit.LastData, now) >= RelayIdleTimeout;
+                if ((tooOld || idle) && !expired.Contains(circuit))
                 {
                     expired.Add(circuit);
                 }

@@ -430,7 +430,9 @@ scenario_upgrade() {
   local deadline=$((SECONDS + 60)) path=relayed lost=0 out
   while [ $SECONDS -lt $deadline ]; do
     # The application keeps using the pair while it moves; no echo may be lost or corrupted.
-    out=$(mh A ping "$B_ID" --count 5 --size 16384 --timeout 20 --json 2>/dev/null) || lost=1
+    # The same 45 s echo timeout as every other ping here: replacing a router takes the mappings
+    # away, and nothing reaches a host until it sends again (its keepalive, at most 15 s later).
+    out=$(mh A ping "$B_ID" --count 5 --size 16384 --timeout 45 --json 2>"$WORK/ping.err") || { lost=1; log "$SCENARIO: a ping during the move failed: $(echo "$out" | jq -c '{echoed, count, corrupted, timedOut, error}' 2>/dev/null) $(tr '\n' ' ' < "$WORK/ping.err")"; }
     path=$(peer_field A "$B_ID" path)
     [ "$path" = direct ] && break
     sleep 1

@@ -26,6 +26,9 @@ internal sealed class RelayCircuit(PeerConnection a, uint aId, PeerConnection b,
 
     public long OpenedAt { get; } = openedAt;
 
+    /// <summary>When the circuit last forwarded a datagram (or opened): idle circuits are reclaimed.</summary>
+    public long LastData { get; private set; } = openedAt;
+
     /// <summary>Takes <paramref name="bytes"/> from the sending direction's bucket (one second of burst); false when it is empty.</summary>
     public bool TryTake(bool fromA, int bytes, long now, TimeProvider time)
     {
@@ -41,6 +44,7 @@ internal sealed class RelayCircuit(PeerConnection a, uint aId, PeerConnection b,
             }
 
             tokens -= bytes;
+            LastData = now;
             return true;
         }
     }

@@ -28,6 +28,12 @@ public sealed record RelayOptions
     /// <summary>How long a circuit lives; then it is closed (the pair re-opens one if it still needs it).</summary>
     public TimeSpan MaxCircuitDuration { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// All circuits together, bytes per second forwarded (token bucket, one second of burst):
+    /// what a node offers others of its uplink, whatever the number of circuits.
+    /// </summary>
+    public long MaxBytesPerSecond { get; init; } = 32L * 1024 * 1024;
+
     /// <summary>The most NATed nodes this node holds a relay reservation for.</summary>
     public int MaxReservations { get; init; } = 128;
 
@@ -41,6 +47,7 @@ public sealed record RelayOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxCircuits);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBytesPerSecondPerCircuit, 2048);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxCircuitDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBytesPerSecond, 2048);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxReservations);
         ArgumentOutOfRangeException.ThrowIfNegative(RelaysToUse);
     }

@@ -101,6 +101,11 @@ internal static class MeshOptionsFactory
             throw new UsageException($"Mesh:Relay:MaxBytesPerSecondPerCircuit ({relay.MaxBytesPerSecondPerCircuit}) must be at least 2048 (one relayed packet per second is no path at all).");
         }
 
+        if (relay.MaxBytesPerSecond < 2048)
+        {
+            throw new UsageException($"Mesh:Relay:MaxBytesPerSecond ({relay.MaxBytesPerSecond}) must be at least 2048.");
+        }
+
         TimeSpan duration = ParseDuration(relay.MaxCircuitDuration, "Mesh:Relay:MaxCircuitDuration");
         if (duration < TimeSpan.FromSeconds(10))
         {
@@ -113,6 +118,7 @@ internal static class MeshOptionsFactory
             MaxCircuits = relay.MaxCircuits,
             MaxBytesPerSecondPerCircuit = relay.MaxBytesPerSecondPerCircuit,
             MaxCircuitDuration = duration,
+            MaxBytesPerSecond = relay.MaxBytesPerSecond,
         };
     }
 

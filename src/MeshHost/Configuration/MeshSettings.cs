@@ -60,4 +60,7 @@ internal sealed class RelaySettings
 
     /// <summary>How long a circuit may live: seconds, or 30m / 1h / 01:00:00.</summary>
     public string MaxCircuitDuration { get; set; } = "1h";
+
+    /// <summary>All circuits together, bytes per second forwarded.</summary>
+    public long MaxBytesPerSecond { get; set; } = 32L * 1024 * 1024;
 }

@@ -1,5 +1,8 @@
+using MeshHost.Mesh.Connections;
 using MeshHost.Mesh.Nat;
+using MeshHost.Mesh.Protocol;
 using MeshHost.Mesh.Tests.Nodes;
+using MeshHost.Transport;
 using MeshHost.Sdk;
 using MeshHost.Transport.Testing;
 
@@ -64,6 +67,53 @@ public sealed class RelayLimitTests
 
         await bed.PumpUntilAsync(() => relay.GetNatInfo().ActiveCircuits == 0, "the circuit to expire", TimeSpan.FromSeconds(40));
         await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id) is null && b.GetReadyConnection(a.Id) is null, "the relayed session to close on both ends");
+    }
+
+    [Fact]
+    public async Task The_relay_wide_byte_budget_holds_whatever_the_circuits_allow()
+    {
+        await using var bed = new NatTestBed(seed: 14);
+        (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions { MaxBytesPerSecond = 32768 });
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+
+        using IChannel<Note> inbox = b.OpenChannel<Note>("test/budget");
+        int received = 0;
+        using IDisposable handler = inbox.OnReceived((_, note, _) =>
+        {
+            Interlocked.Increment(ref received);
+            return ValueTask.CompletedTask;
+        });
+        using IChannel<Note> outbox = a.OpenChannel<Note>("test/budget");
+        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel("test/budget", out _) == true, "the channel to be announced");
+        byte[] blob = new byte[4000];
+        for (int i = 0; i < 16; i++)
+        {
+            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = i, Blob = blob }).AsTask());
+        }
+
+        await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 16, "every message to arrive", TimeSpan.FromMinutes(2));
+        Assert.True(relay.GetNatInfo().Counters.RelayDroppedRateLimited > 0); // the per-circuit cap (1 MiB/s) never bit
+    }
+
+    [Fact]
+    public async Task A_requester_gets_a_few_circuits_and_circuits_that_carry_nothing_are_reclaimed()
+    {
+        await using var bed = new NatTestBed(seed: 15);
+        (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions());
+
+        // A hostile requester asks for circuit after circuit to B and never shakes hands through them.
+        PeerConnection leg = a.GetReadyConnection(relay.Id) ?? await bed.PumpAsync(a.GetOrDialAsync(relay.Id, CancellationToken.None));
+        uint picker = a.Id < relay.Id ? 0u : 0x8000_0000u;
+        for (uint i = 1; i <= MeshNode.MaxCircuitsPerPeer + 2; i++)
+        {
+            leg.Session.TrySend(MeshChannels.Nat, DeliveryMethod.ReliableOrdered, NatCodec.CircuitWithNode(NatMessageType.CircuitConnect, 1000 + i | picker, b.Id));
+        }
+
+        await bed.PumpUntilAsync(() => relay.GetNatInfo().Counters.CircuitsRefused == 2, "the requests beyond the per-peer cap to be refused");
+        Assert.Equal(MeshNode.MaxCircuitsPerPeer, relay.GetNatInfo().ActiveCircuits);
+
+        // Nothing flows through them: they are reclaimed, and the relay serves others again.
+        await bed.PumpUntilAsync(() => relay.GetNatInfo().ActiveCircuits == 0, "the unused circuits to be reclaimed", MeshNode.RelayIdleTimeout + TimeSpan.FromSeconds(10));
     }
 
     /// <summary>One relay (a second public node that does not relay makes it public), B and A behind symmetric NATs.</summary>
