@@ -385,6 +385,12 @@ public sealed partial class MeshNode
     private void OnCircuitData(PeerConnection from, uint id, ReadOnlySpan<byte> payload)
     {
         (RelayCircuit? relayed, ClientCircuit? client) = FindCircuit(from, id);
+        if (relayed is not null || client is not null)
+        {
+            // A leg carrying a circuit is in use, whatever else it carries: never pruned as idle.
+            from.Touch(_time.GetTimestamp());
+        }
+
         if (relayed is not null)
         {
             ForwardCircuitData(relayed, from, payload);

@@ -116,6 +116,40 @@ public sealed class RelayLimitTests
         await bed.PumpUntilAsync(() => relay.GetNatInfo().ActiveCircuits == 0, "the unused circuits to be reclaimed", MeshNode.RelayIdleTimeout + TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Legs_that_carry_a_circuit_are_not_pruned_as_idle()
+    {
+        await using var bed = new NatTestBed(seed: 16);
+        bed.Configure = o => o with { IdleConnectionTimeout = TimeSpan.FromSeconds(20) };
+        (MeshNode relay, MeshNode b, _) = await StartAsync(bed, new RelayOptions());
+
+        // A holds no reservation with the relay, so only the circuit keeps its leg in use.
+        bed.Configure = o => o with { IdleConnectionTimeout = TimeSpan.FromSeconds(20), Relay = new RelayOptions { RelaysToUse = 0 } };
+        MeshNode a = await bed.BehindAsync(bed.Nat(NatMappingBehavior.AddressAndPortDependent), 3, relay);
+        bed.Configure = null;
+        await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
+        PeerConnection relayed = a.GetReadyConnection(b.Id)!;
+        Assert.True(relayed.IsRelayed);
+
+        using IChannel<Note> inbox = b.OpenChannel<Note>("test/idle");
+        int received = 0;
+        using IDisposable handler = inbox.OnReceived((_, note, _) =>
+        {
+            Interlocked.Increment(ref received);
+            return ValueTask.CompletedTask;
+        });
+        using IChannel<Note> outbox = a.OpenChannel<Note>("test/idle");
+        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel("test/idle", out _) == true, "the channel to be announced");
+        for (int i = 0; i < 12; i++)
+        {
+            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = i }).AsTask());
+            await bed.RunForAsync(TimeSpan.FromSeconds(5));
+        }
+
+        await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 12, "every note to arrive");
+        Assert.Same(relayed, a.GetReadyConnection(b.Id)); // one minute of use, three idle timeouts: the same relayed session
+    }
+
     /// <summary>One relay (a second public node that does not relay makes it public), B and A behind symmetric NATs.</summary>
     private static async Task<(MeshNode Relay, MeshNode B, MeshNode A)> StartAsync(NatTestBed bed, RelayOptions relayOptions)
     {
