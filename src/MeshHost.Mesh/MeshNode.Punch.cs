@@ -108,6 +108,13 @@ public sealed partial class MeshNode
             return await outcome.ConfigureAwait(false);
         }
 
+        if (answer.IsCanceled)
+        {
+            // Our offer crossed the peer's and we yielded (OnPunchMessage): the punch goes on under
+            // the peer's nonce, and its outcome is ours.
+            return await outcome.WaitAsync(PunchTimeout + PunchTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+
         return outcome.IsCompleted
             ? await outcome.ConfigureAwait(false)
             : await ProbeAsync(peer, state, nonce, await answer.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
@@ -143,14 +150,26 @@ public sealed partial class MeshNode
         lock (_punches)
         {
             accepted = GetPunchState(peer);
-            if (accepted.Running is not null || (accepted.LastOffer != 0 && _time.GetElapsedTime(accepted.LastOffer, now) < MinOfferInterval))
+
+            // Both ends offered at once (a dial's punch and the other side's maintenance): each
+            // would drop the other's offer and both would time out. The end with the smaller id
+            // yields and answers the peer's offer; the other keeps its own.
+            bool crossing = accepted.Running is not null && accepted.Answer is { Task.IsCompleted: false } && Id < peer;
+            if (!crossing && (accepted.Running is not null || (accepted.LastOffer != 0 && _time.GetElapsedTime(accepted.LastOffer, now) < MinOfferInterval)))
             {
                 Interlocked.Increment(ref _natMalformed);
                 return; // rate limit: one punch at a time per peer
             }
 
             accepted.LastOffer = now;
-            accepted.Begin(nonce, connection, FindClientCircuit(connection.Session.RemoteEndPoint));
+            if (crossing)
+            {
+                accepted.Adopt(nonce);
+            }
+            else
+            {
+                accepted.Begin(nonce, connection, FindClientCircuit(connection.Session.RemoteEndPoint));
+            }
         }
 
         Interlocked.Increment(ref _natCounters.PunchesStarted);
@@ -482,6 +501,15 @@ public sealed partial class MeshNode
         public int Unanswered { get; set; }
 
         public long NextAttempt { get; set; }
+
+        /// <summary>Gives up our own offer for the peer's (crossing offers): the punch under way continues under its nonce.</summary>
+        public void Adopt(ulong nonce)
+        {
+            Nonce = nonce;
+            TaskCompletionSource<IPEndPoint[]>? ours = Answer;
+            Answer = null;
+            ours?.TrySetCanceled();
+        }
 
         public void Begin(ulong nonce, PeerConnection session, ClientCircuit? circuit)
         {

@@ -193,6 +193,24 @@ public sealed class NatTraversalTests
     }
 
     [Fact]
+    public async Task Offers_that_cross_still_punch_through()
+    {
+        await using var bed = new NatTestBed(seed: 9);
+        (_, _, InMemoryNat homeA, InMemoryNat homeB, MeshNode a, MeshNode b) = await StartRelayedPairAsync(bed);
+        homeA.Reconfigure(homeA.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+        homeB.Reconfigure(homeB.Options with { Mapping = NatMappingBehavior.EndpointIndependent });
+
+        // Both ends offer at the same moment: one must yield and answer, or both time out.
+        Task<bool> fromA = a.PunchAsync(b.Id, CancellationToken.None);
+        Task<bool> fromB = b.PunchAsync(a.Id, CancellationToken.None);
+        await bed.PumpAsync(Task.WhenAll(fromA, fromB), TimeSpan.FromSeconds(15));
+
+        Assert.True(await fromA && await fromB, $"A {a.GetNatInfo().Counters} B {b.GetNatInfo().Counters}");
+        Assert.False(Assert.Single(a.GetPeerPaths(), p => p.Id == b.Id).Relayed);
+        await ExchangeAsync(bed, a, b, count: 10);
+    }
+
+    [Fact]
     public async Task A_relayed_pair_punches_again_as_soon_as_its_nat_changes()
     {
         await using var bed = new NatTestBed(seed: 8);
