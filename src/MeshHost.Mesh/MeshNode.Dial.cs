@@ -103,9 +103,12 @@ public sealed partial class MeshNode
             {
                 await connection.Ready.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (connection.Session == session)
+            catch (OperationCanceledException) when (connection.Session == session && !cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
             {
-                session.Close("no HELLO", CloseCode.ProtocolViolation); // the slot is not held for a silent peer
+                // Our own dial timeout: the slot is not held for a silent peer. When the caller gave
+                // up instead (another candidate's dial won), the session is left to the duplicate
+                // rule, which closes it gracefully if it loses: the peer may already be sending on it.
+                session.Close("no HELLO", CloseCode.ProtocolViolation);
                 throw;
             }
 

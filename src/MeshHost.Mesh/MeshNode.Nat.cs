@@ -207,6 +207,15 @@ public sealed partial class MeshNode
         }
     }
 
+    /// <summary>Stops using a relay (it stopped serving): it leaves the peer record.</summary>
+    private bool DropRelay(NodeId relay)
+    {
+        lock (_natLock)
+        {
+            return _myRelays.RemoveAll(r => r.Id == relay) > 0;
+        }
+    }
+
     private bool IsMyRelay(NodeId relay)
     {
         lock (_natLock)
@@ -237,7 +246,16 @@ public sealed partial class MeshNode
                 connection.PeerServesRelay = message.Flag;
                 if (newRelay)
                 {
+                    lock (_natLock)
+                    {
+                        _relaysRefused.Remove(connection.Id); // it serves (again): its earlier refusal is stale
+                    }
+
                     RequestMaintenance(); // reserve it now: until the peer record names a relay, nobody can reach us behind a NAT
+                }
+                else if (!message.Flag && DropRelay(connection.Id))
+                {
+                    RequestMaintenance(); // reserve another and republish without it
                 }
 
                 break;

@@ -70,7 +70,7 @@ public sealed partial class MeshNode
             return connection is not null; // gone, or already direct
         }
 
-        ulong nonce = (ulong)Random.Shared.NextInt64() | 1; // never 0, which means "none"
+        ulong nonce = SecretNonce();
         PunchState state;
         Task<bool>? running;
         Task<IPEndPoint[]> answer;
@@ -106,6 +106,11 @@ public sealed partial class MeshNode
         {
             EndPunch(peer, state, nonce, success: false, unanswered: true);
             return await outcome.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            EndPunch(peer, state, nonce, success: false); // never leave the state running: later offers would be refused
+            throw;
         }
 
         if (answer.IsCanceled)
@@ -298,6 +303,17 @@ public sealed partial class MeshNode
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A nonce an off-path attacker cannot predict (a probe with it moves a session), never 0,
+    /// which means "none": from the cryptographic generator, not a seeded one.
+    /// </summary>
+    internal static ulong SecretNonce()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return BinaryPrimitives.ReadUInt64LittleEndian(bytes) | 1;
     }
 
     private static byte[] Probe(ulong nonce, NodeId sender)

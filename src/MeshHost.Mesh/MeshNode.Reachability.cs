@@ -148,7 +148,7 @@ public sealed partial class MeshNode
             {
                 if (!connection.IsRelayed && requests.Count < DialBackHelpers && addresses.Add(connection.Session.RemoteEndPoint.Address))
                 {
-                    ulong nonce = (ulong)Random.Shared.NextInt64() | 1;
+                    ulong nonce = SecretNonce();
                     _dialBacks[nonce] = new DialBackAttempt(connection.Id, now);
                     requests.Add((connection, nonce));
                 }

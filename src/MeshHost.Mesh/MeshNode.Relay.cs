@@ -384,6 +384,12 @@ public sealed partial class MeshNode
 
     private void OnCircuitData(PeerConnection from, uint id, ReadOnlySpan<byte> payload)
     {
+        if (payload.Length > ClientCircuit.MaxDatagram)
+        {
+            Interlocked.Increment(ref _natMalformed); // no end node sends more; the queues must not hold channel-sized frames
+            return;
+        }
+
         (RelayCircuit? relayed, ClientCircuit? client) = FindCircuit(from, id);
         if (relayed is not null || client is not null)
         {

@@ -38,6 +38,7 @@ internal sealed class RelaySocket : IDatagramSocket, IDatagramReceiver
     private ulong _nextIndex;
     private int _deliveringThread;
     private long _dropped;
+    private long _spoofed;
 
     public RelaySocket(IDatagramSocket inner)
     {
@@ -52,6 +53,9 @@ internal sealed class RelaySocket : IDatagramSocket, IDatagramReceiver
 
     /// <summary>Relayed datagrams dropped because the delivery queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Datagrams from the real socket whose source claimed a circuit address, dropped.</summary>
+    public long DroppedSpoofed => Interlocked.Read(ref _spoofed);
 
     public void Start(IDatagramReceiver receiver)
     {
@@ -124,6 +128,14 @@ internal sealed class RelaySocket : IDatagramSocket, IDatagramReceiver
 
     void IDatagramReceiver.OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress source)
     {
+        if (RelayAddresses.TryGetIndex(source, out _))
+        {
+            // From the wire, never from a circuit: a spoofed source in 100::/64 (an on-link
+            // sender, a network without source filtering) would pass for relayed traffic.
+            Interlocked.Increment(ref _spoofed);
+            return;
+        }
+
         lock (_deliveryLock)
         {
             Volatile.Write(ref _deliveringThread, Environment.CurrentManagedThreadId);

@@ -52,6 +52,22 @@ public sealed class RelaySocketTests
     }
 
     [Fact]
+    public void A_datagram_from_the_wire_claiming_a_circuit_address_is_dropped_and_counted()
+    {
+        var inner = new FakeSocket();
+        using var socket = new RelaySocket(inner);
+        IPEndPoint address = socket.Register(new RecordingCircuit());
+        var receiver = new Receiver();
+        socket.Start(receiver);
+
+        inner.Receive([1], address); // spoofed: a circuit's address can only come from a circuit
+        inner.Receive([2], IPEndPoint.Parse("[2001:db8::1]:9"));
+
+        Assert.Equal([(byte)2], receiver.Seen.Select(s => s.Data[0]));
+        Assert.Equal(1, socket.DroppedSpoofed);
+    }
+
+    [Fact]
     public void A_datagram_relayed_outside_any_receive_is_delivered_at_once()
     {
         var inner = new FakeSocket();
