@@ -19,7 +19,7 @@ PREFIX="mhl$$"        # every namespace this run creates starts with this: uniqu
 ATTEMPTS=${LAB_ATTEMPTS:-5}
 RESULTS=""
 SCENARIOS=()
-ALL_SCENARIOS=(public port-preserving symmetric-one symmetric-both same-lan loss upgrade)
+ALL_SCENARIOS=(public port-preserving symmetric-one symmetric-both same-lan loss upgrade fileshare)
 
 # Addresses: documentation ranges only, and only inside namespaces this script creates.
 INTERNET=203.0.113          # the "internet" segment (a bridge in the internet namespace)
@@ -390,6 +390,27 @@ scenario_symmetric_both() {
   ping_check A "$B_ID" relayed 50 16384
   ping_check A "$B_ID" relayed 200 65536 8 throughput-relayed-uncapped
   attempts relayed A hb 192.168.2.255 relayed
+}
+
+scenario_fileshare() {
+  # The file-sharing plugin end to end (issue 8): a file shared behind a port-preserving NAT is
+  # fetched from behind a symmetric one, so through a relay, and every byte is compared.
+  local plugin dir file link out rc want got
+  plugin="$(dirname "$DLL")/plugins/meshhost.fileshare/plugin.json"
+  [ -f "$plugin" ] || { check "the file-sharing plugin is built next to meshhost ($plugin; build the solution in Release)" false; return; }
+  two_homes random port-preserving || { check "build two homes" false; return; }
+  file="${NODE_DIR[B]}/shared.bin"
+  head -c $((6 * 1024 * 1024)) /dev/urandom > "$file"
+  want=$(sha256sum "$file" | cut -d' ' -f1)
+  link=$(mh B share "$file" 2>"$WORK/share.err" | grep '^mesh://')
+  check "B shares a 6 MiB file (${link:0:60}...)" test -n "$link"
+  [ -n "$link" ] || return
+  dir="${NODE_DIR[A]}/downloads"
+  out=$(timeout 180 ip netns exec "${NODE_NS[A]}" dotnet "$DLL" get "$link" -o "$dir" --data-dir "${NODE_DIR[A]}" 2>&1); rc=$?
+  check "A fetches it across both NATs (exit $rc: $(echo "$out" | tail -n 2 | tr '\r\n' '  ' | cut -c1-200))" test "$rc" -eq 0
+  got=$(sha256sum "$dir/shared.bin" 2>/dev/null | cut -d' ' -f1)
+  check "the fetched file is byte for byte the shared one (sha256 ${got:0:16}, want ${want:0:16})" test "$got" = "$want"
+  check "A reached B through a relay (path $(peer_field A "$B_ID" path))" test "$(peer_field A "$B_ID" path)" = relayed
 }
 
 scenario_same_lan() {
