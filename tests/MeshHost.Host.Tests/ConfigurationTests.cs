@@ -124,6 +124,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(Mesh.Nat.RelayServeMode.Auto, options.Relay!.Serve);
         Assert.Equal(64, options.Relay.MaxCircuits);
         Assert.Equal(1024 * 1024, options.Relay.MaxBytesPerSecondPerCircuit);
+        Assert.Equal(32L * 1024 * 1024, options.Relay.MaxBytesPerSecond);
         Assert.Equal(TimeSpan.FromHours(1), options.Relay.MaxCircuitDuration);
     }
 
@@ -131,7 +132,7 @@ public sealed class ConfigurationTests : IDisposable
     public async Task Nat_settings_come_from_every_layer()
     {
         File.WriteAllText(_directory.Combine("meshhost.json"), """
-            { "Mesh": { "KeepAliveInterval": "20s", "Relay": { "Serve": "off", "MaxCircuits": 8, "MaxBytesPerSecondPerCircuit": 65536, "MaxCircuitDuration": "30m" } } }
+            { "Mesh": { "KeepAliveInterval": "20s", "Relay": { "Serve": "off", "MaxCircuits": 8, "MaxBytesPerSecondPerCircuit": 65536, "MaxBytesPerSecond": 1048576, "MaxCircuitDuration": "30m" } } }
             """);
         const string Variable = "MESHHOST_Mesh__Relay__MaxCircuits";
         Environment.SetEnvironmentVariable(Variable, "9");
@@ -147,6 +148,7 @@ public sealed class ConfigurationTests : IDisposable
             Assert.Equal(Mesh.Nat.RelayServeMode.On, options.Relay!.Serve);
             Assert.Equal(9, options.Relay.MaxCircuits);
             Assert.Equal(65536, options.Relay.MaxBytesPerSecondPerCircuit);
+            Assert.Equal(1048576, options.Relay.MaxBytesPerSecond);
             Assert.Equal(TimeSpan.FromMinutes(30), options.Relay.MaxCircuitDuration);
         }
         finally
@@ -185,6 +187,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Relay:MaxCircuits", "-1", "Mesh:Relay:MaxCircuits")]
     [InlineData("Relay:MaxBytesPerSecondPerCircuit", "100", "Mesh:Relay:MaxBytesPerSecondPerCircuit")]
     [InlineData("Relay:MaxCircuitDuration", "5s", "Mesh:Relay:MaxCircuitDuration")]
+    [InlineData("Relay:MaxBytesPerSecond", "1000", "Mesh:Relay:MaxBytesPerSecond")]
     public async Task Out_of_range_nat_settings_are_usage_errors(string key, string value, string named)
     {
         MeshSettings settings = MeshOptionsFactory.Bind(HostConfiguration.Build(null, new Dictionary<string, string?>
