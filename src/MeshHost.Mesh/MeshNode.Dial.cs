@@ -34,12 +34,21 @@ public sealed partial class MeshNode
     /// When the peer is reached through a relay, this also waits for a punch to a direct path
     /// (bounded by the punch timeout): the one a new relayed dial started, or a new one, so an
     /// explicit connect after a network change upgrades at once instead of at the next retry.
-    /// Other dials (a channel's first message) use the relayed session as soon as it is ready.
+    /// Not for a new dial from behind a symmetric NAT, where a punch rarely succeeds. Other dials
+    /// (a channel's first message) use the relayed session as soon as it is ready.
     /// </remarks>
     public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default)
     {
-        PeerConnection connection = await GetOrDialAsync(peer.ToNodeId(), cancellationToken).ConfigureAwait(false);
-        if (connection.RefreshPath())
+        NodeId id = peer.ToNodeId();
+        bool hadSession = GetReadyConnection(id) is not null;
+        PeerConnection connection = await GetOrDialAsync(id, cancellationToken).ConfigureAwait(false);
+
+        // Behind a symmetric NAT a punch rarely opens a path (each destination gets a new port,
+        // which only a full-cone or address-restricted peer NAT lets in), so a new relayed dial
+        // does not hold the caller for it: the punch started with the dial goes on in the
+        // background and moves the session if it succeeds.
+        bool waitForPunch = hadSession || _nat.Classify(_time.GetTimestamp(), _time).Class != NatClass.Symmetric;
+        if (connection.RefreshPath() && waitForPunch)
         {
             await PunchAsync(connection.Id, cancellationToken).ConfigureAwait(false);
         }

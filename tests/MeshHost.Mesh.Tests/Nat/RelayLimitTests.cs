@@ -38,22 +38,7 @@ public sealed class RelayLimitTests
         (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions { MaxBytesPerSecondPerCircuit = 8192 });
         await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
 
-        using IChannel<Note> inbox = b.OpenChannel<Note>("test/bulk");
-        int received = 0;
-        using IDisposable handler = inbox.OnReceived((_, note, _) =>
-        {
-            Interlocked.Increment(ref received);
-            return ValueTask.CompletedTask;
-        });
-        using IChannel<Note> outbox = a.OpenChannel<Note>("test/bulk");
-        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel("test/bulk", out _) == true, "the channel to be announced");
-        byte[] blob = new byte[4000];
-        for (int i = 0; i < 16; i++)
-        {
-            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = i, Blob = blob }).AsTask());
-        }
-
-        await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 16, "every message to arrive", TimeSpan.FromMinutes(2));
+        await SendBurstAsync(bed, a, b, "test/bulk");
         Assert.True(relay.GetNatInfo().Counters.RelayDroppedRateLimited > 0);
     }
 
@@ -76,22 +61,7 @@ public sealed class RelayLimitTests
         (MeshNode relay, MeshNode b, MeshNode a) = await StartAsync(bed, new RelayOptions { MaxBytesPerSecond = 32768 });
         await bed.PumpAsync(a.ConnectAsync(b.LocalId), TimeSpan.FromSeconds(60));
 
-        using IChannel<Note> inbox = b.OpenChannel<Note>("test/budget");
-        int received = 0;
-        using IDisposable handler = inbox.OnReceived((_, note, _) =>
-        {
-            Interlocked.Increment(ref received);
-            return ValueTask.CompletedTask;
-        });
-        using IChannel<Note> outbox = a.OpenChannel<Note>("test/budget");
-        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel("test/budget", out _) == true, "the channel to be announced");
-        byte[] blob = new byte[4000];
-        for (int i = 0; i < 16; i++)
-        {
-            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = i, Blob = blob }).AsTask());
-        }
-
-        await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 16, "every message to arrive", TimeSpan.FromMinutes(2));
+        await SendBurstAsync(bed, a, b, "test/budget");
         Assert.True(relay.GetNatInfo().Counters.RelayDroppedRateLimited > 0); // the per-circuit cap (1 MiB/s) never bit
     }
 
@@ -148,6 +118,27 @@ public sealed class RelayLimitTests
 
         await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 12, "every note to arrive");
         Assert.Same(relayed, a.GetReadyConnection(b.Id)); // one minute of use, three idle timeouts: the same relayed session
+    }
+
+    /// <summary>Sends 16 notes of 4,000 bytes at once from A to B (64 KB, well over a small rate limit's one-second burst) and waits for every one.</summary>
+    private static async Task SendBurstAsync(NatTestBed bed, MeshNode a, MeshNode b, string name)
+    {
+        using IChannel<Note> inbox = b.OpenChannel<Note>(name);
+        int received = 0;
+        using IDisposable handler = inbox.OnReceived((_, note, _) =>
+        {
+            Interlocked.Increment(ref received);
+            return ValueTask.CompletedTask;
+        });
+        using IChannel<Note> outbox = a.OpenChannel<Note>(name);
+        await bed.PumpUntilAsync(() => a.GetReadyConnection(b.Id)?.TryGetRemoteChannel(name, out _) == true, "the channel to be announced");
+        byte[] blob = new byte[4000];
+        for (int i = 0; i < 16; i++)
+        {
+            await bed.PumpAsync(outbox.SendAsync(b.LocalId, new Note { Number = i, Blob = blob }).AsTask());
+        }
+
+        await bed.PumpUntilAsync(() => Volatile.Read(ref received) == 16, "every message to arrive", TimeSpan.FromMinutes(2));
     }
 
     /// <summary>One relay (a second public node that does not relay makes it public), B and A behind symmetric NATs.</summary>
