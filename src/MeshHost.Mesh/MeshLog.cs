@@ -46,4 +46,45 @@ internal static partial class MeshLog
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Information, Message = "Node {NodeId} stopped")]
     public static partial void Stopped(ILogger logger, string nodeId);
+
+    // NAT traversal: 4500-4999 (docs/nat.md).
+
+    [LoggerMessage(EventId = 4500, Level = LogLevel.Information, Message = "NAT class {Class}, reflexive endpoint {Reflexive}")]
+    public static partial void NatClassified(ILogger logger, string @class, string reflexive);
+
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Information, Message = "Relaying for others: {Serving}")]
+    public static partial void RelayServing(ILogger logger, bool serving);
+
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Information, Message = "Reserved relay {Relay}")]
+    public static partial void RelayReserved(ILogger logger, string relay);
+
+    [LoggerMessage(EventId = 4503, Level = LogLevel.Debug, Message = "Relaying a circuit from {From} to {To}")]
+    public static partial void CircuitOpened(ILogger logger, string from, string to);
+
+    [LoggerMessage(EventId = 4504, Level = LogLevel.Debug, Message = "Refused a circuit from {From} to {To}: {Reason}")]
+    public static partial void CircuitRefused(ILogger logger, string from, string to, string reason);
+
+    [LoggerMessage(EventId = 4505, Level = LogLevel.Debug, Message = "Accepted a circuit from {From} through relay {Relay}")]
+    public static partial void CircuitAccepted(ILogger logger, string from, string relay);
+
+    [LoggerMessage(EventId = 4506, Level = LogLevel.Information, Message = "Session with {Peer} runs through relay {Relay}")]
+    public static partial void RelayedSession(ILogger logger, string peer, string relay);
+
+    [LoggerMessage(EventId = 4507, Level = LogLevel.Debug, Message = "Punching to {Peer} at {Count} candidate(s)")]
+    public static partial void PunchStarted(ILogger logger, string peer, int count);
+
+    [LoggerMessage(EventId = 4508, Level = LogLevel.Information, Message = "Hole punch with {Peer} ended; direct path: {Success}")]
+    public static partial void PunchEnded(ILogger logger, string peer, bool success);
+
+    [LoggerMessage(EventId = 4509, Level = LogLevel.Warning, Message = "Could not list the network interfaces for candidates: {Reason}")]
+    public static partial void NatInterfacesUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4510, Level = LogLevel.Information, Message = "Session with {Peer} moved from its relay to the direct path {EndPoint}")]
+    public static partial void PathUpgraded(ILogger logger, string peer, System.Net.IPEndPoint endPoint);
+
+    [LoggerMessage(EventId = 4511, Level = LogLevel.Information, Message = "Dial-back check: publicly reachable {Reachable}")]
+    public static partial void Reachability(ILogger logger, bool reachable);
+
+    [LoggerMessage(EventId = 4512, Level = LogLevel.Warning, Message = "No socket for dialling peers back (reachability checks for others are refused): {Reason}")]
+    public static partial void DialBackSocketUnavailable(ILogger logger, string reason);
 }

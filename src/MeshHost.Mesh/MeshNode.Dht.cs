@@ -37,8 +37,14 @@ public sealed partial class MeshNode
             return new PeerLookup(id, true, true, [live.Session.RemoteEndPoint], [], 0);
         }
 
+        return await LookUpPeerRecordAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Looks up the peer record in the DHT, even when a session exists (its class and relays).</summary>
+    internal async Task<PeerLookup> LookUpPeerRecordAsync(NodeId id, CancellationToken cancellationToken)
+    {
         LookupResult result = await _dht.FindPeerAsync(id, cancellationToken).ConfigureAwait(false);
-        List<IPEndPoint> endPoints = EndPointsFromPeerRecords(id, result.Records);
+        List<IPEndPoint> endPoints = EndPointsFromPeerRecords(id, result.Records, out List<Nat.RelayEndPoint> relays, out Nat.NatClass natClass);
         if (endPoints.Count == 0)
         {
             foreach (DhtContact contact in result.Closest)
@@ -50,7 +56,7 @@ public sealed partial class MeshNode
             }
         }
 
-        return new PeerLookup(id, endPoints.Count > 0, false, endPoints, result.Closest, result.Hops);
+        return new PeerLookup(id, endPoints.Count > 0 || relays.Count > 0, false, endPoints, result.Closest, result.Hops) { Relays = relays, NatClass = natClass };
     }
 
     /// <inheritdoc/>
@@ -133,14 +139,34 @@ public sealed partial class MeshNode
         }
     }
 
-    private List<IPEndPoint> EndPointsFromPeerRecords(NodeId id, IReadOnlyList<WireRecord> records)
+    private List<IPEndPoint> EndPointsFromPeerRecords(NodeId id, IReadOnlyList<WireRecord> records, out List<Nat.RelayEndPoint> relays, out Nat.NatClass natClass)
     {
         var endPoints = new List<IPEndPoint>();
-        foreach (WireRecord record in records)
+        relays = [];
+        natClass = Nat.NatClass.Unknown;
+        bool newest = true;
+        foreach (WireRecord record in records.OrderByDescending(static r => r.IssuedAtMs))
         {
             if (DhtRecords.PublisherId(record) != id || DecodePeerInfo(record.Value) is not { } info)
             {
                 continue;
+            }
+
+            // Class and relays come from the newest record only; addresses from every one.
+            bool first = newest;
+            newest = false;
+            if (first && info.NatClass <= (byte)Nat.NatClass.Symmetric)
+            {
+                natClass = (Nat.NatClass)info.NatClass;
+            }
+
+            foreach (WireContact? wire in first ? info.Relays : [])
+            {
+                if (wire is not null && relays.Count < 4 && DhtCodec.TryFromWire(wire, out DhtContact relay) && relay.Id != id
+                    && !relays.Exists(r => r.Id == relay.Id))
+                {
+                    relays.Add(new Nat.RelayEndPoint(relay.Id, relay.EndPoint));
+                }
             }
 
             foreach (WireContact? wire in info.EndPoints)

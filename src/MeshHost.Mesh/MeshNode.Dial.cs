@@ -3,6 +3,7 @@ using MeshHost.Dht;
 using MeshHost.Dht.Protocol;
 using MeshHost.Dht.Records;
 using MeshHost.Mesh.Connections;
+using MeshHost.Mesh.Nat;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 
@@ -26,10 +27,32 @@ public sealed partial class MeshNode
     private readonly List<IPEndPoint> _observed = new();
     private IPEndPoint[] _publishedEndPoints = [];
     private int _maintenanceRunning;
+    private int _maintenanceRequested;
 
     /// <inheritdoc/>
-    public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default) =>
-        await GetOrDialAsync(peer.ToNodeId(), cancellationToken).ConfigureAwait(false);
+    /// <remarks>
+    /// When the peer is reached through a relay, this also waits for a punch to a direct path
+    /// (bounded by the punch timeout): the one a new relayed dial started, or a new one, so an
+    /// explicit connect after a network change upgrades at once instead of at the next retry.
+    /// Not for a new dial from behind a symmetric NAT, where a punch rarely succeeds. Other dials
+    /// (a channel's first message) use the relayed session as soon as it is ready.
+    /// </remarks>
+    public async Task ConnectAsync(PeerId peer, CancellationToken cancellationToken = default)
+    {
+        NodeId id = peer.ToNodeId();
+        bool hadSession = GetReadyConnection(id) is not null;
+        PeerConnection connection = await GetOrDialAsync(id, cancellationToken).ConfigureAwait(false);
+
+        // Behind a symmetric NAT a punch rarely opens a path (each destination gets a new port,
+        // which only a full-cone or address-restricted peer NAT lets in), so a new relayed dial
+        // does not hold the caller for it: the punch started with the dial goes on in the
+        // background and moves the session if it succeeds.
+        bool waitForPunch = hadSession || _nat.Classify(_time.GetTimestamp(), _time).Class != NatClass.Symmetric;
+        if (connection.RefreshPath() && waitForPunch)
+        {
+            await PunchAsync(connection.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// The ready connection to <paramref name="peer"/>: the live one, else a dial to the address the
@@ -89,9 +112,12 @@ public sealed partial class MeshNode
             {
                 await connection.Ready.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (connection.Session == session)
+            catch (OperationCanceledException) when (connection.Session == session && !cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
             {
-                session.Close("no HELLO", CloseCode.ProtocolViolation); // the slot is not held for a silent peer
+                // Our own dial timeout: the slot is not held for a silent peer. When the caller gave
+                // up instead (another candidate's dial won), the session is left to the duplicate
+                // rule, which closes it gracefully if it loses: the peer may already be sending on it.
+                session.Close("no HELLO", CloseCode.ProtocolViolation);
                 throw;
             }
 
@@ -113,33 +139,53 @@ public sealed partial class MeshNode
         {
             await Task.Yield();
             var tried = new List<IPEndPoint>();
-            foreach (IPEndPoint endPoint in KnownEndPoints(peer))
-            {
-                if (await TryDialAsync(endPoint, peer, tried).ConfigureAwait(false) is { } direct)
-                {
-                    return direct;
-                }
-            }
 
-            PeerLookup lookup = await FindPeerAsync(peer, _stopping.Token).ConfigureAwait(false);
-            if (lookup.Connected && GetReadyConnection(peer) is { } meanwhile)
+            // Known addresses are dialled while the DHT gives the peer record: more candidates and
+            // the relays. Every direct candidate is dialled at once.
+            Task<PeerConnection?> known = TryDialAllAsync(KnownEndPoints(peer), peer, tried);
+            PeerLookup lookup = await LookUpForDialAsync(peer).ConfigureAwait(false);
+            if (GetReadyConnection(peer) is { } meanwhile)
             {
                 return meanwhile;
             }
 
-            foreach (IPEndPoint endPoint in lookup.EndPoints)
+            Task<PeerConnection?> recorded = TryDialAllAsync(lookup.EndPoints, peer, tried);
+            Task<PeerConnection?> direct = FirstFoundAsync(known, recorded);
+            var relayErrors = new List<string>();
+            List<RelayEndPoint> relays = RelaysToTry(peer, lookup);
+            if (relays.Count > 0 && lookup.NatClass != NatClass.Public)
             {
-                if (await TryDialAsync(endPoint, peer, tried).ConfigureAwait(false) is { } found)
+                // A reachable peer answers within a round trip; after a short head start the relay
+                // path runs alongside, so a NATed peer costs no dial timeout. When both succeed,
+                // the direct session is preferred and the relayed one closed.
+                await Task.WhenAny(direct, Task.Delay(RelayHeadStart, _time, _stopping.Token)).ConfigureAwait(false);
+                if (direct.IsCompletedSuccessfully && direct.Result is { } quick)
                 {
-                    return found;
+                    return quick;
+                }
+
+                Task<PeerConnection?> relayed = DialThroughRelaysAsync(peer, relays, relayErrors);
+                if (await FirstFoundAsync(direct, relayed).ConfigureAwait(false) is { } connection)
+                {
+                    return GetReadyConnection(peer) ?? connection;
                 }
             }
+            else if (await direct.ConfigureAwait(false) is { } found)
+            {
+                return found;
+            }
+            else if (relays.Count > 0 && await DialThroughRelaysAsync(peer, relays, relayErrors).ConfigureAwait(false) is { } relayed)
+            {
+                // A peer whose record says public did not answer directly: its NAT may have changed.
+                return GetReadyConnection(peer) ?? relayed;
+            }
 
+            string relayText = relayErrors.Count == 0 ? "" : $" ({string.Join("; ", relayErrors)})";
             throw new MeshException(
                 MeshError.PeerUnreachable,
-                tried.Count == 0
+                tried.Count == 0 && relays.Count == 0
                     ? $"No address is known for {peer.ToShortString()}: it has no session, no routing-table entry and no peer record in the DHT."
-                    : $"{peer.ToShortString()} did not answer at {string.Join(", ", tried)}.");
+                    : $"{peer.ToShortString()} did not answer at {(tried.Count == 0 ? "no direct address" : string.Join(", ", tried))}{relayText}.");
         }
         finally
         {
@@ -150,19 +196,154 @@ public sealed partial class MeshNode
         }
     }
 
-    private async Task<PeerConnection?> TryDialAsync(IPEndPoint endPoint, NodeId peer, List<IPEndPoint> tried)
-    {
-        if (tried.Contains(endPoint))
-        {
-            return null;
-        }
+    /// <summary>How long direct candidates are tried alone before the relay path starts too.</summary>
+    internal static readonly TimeSpan RelayHeadStart = TimeSpan.FromSeconds(1);
 
-        tried.Add(endPoint);
+    private async Task<PeerLookup> LookUpForDialAsync(NodeId peer)
+    {
         try
         {
-            return await DialEndPointAsync(endPoint, peer, _stopping.Token).ConfigureAwait(false);
+            return await LookUpPeerRecordAsync(peer, _stopping.Token).ConfigureAwait(false);
         }
-        catch (MeshException)
+        catch (Exception ex) when (ex is MeshException or TimeoutException)
+        {
+            return new PeerLookup(peer, false, false, [], [], 0);
+        }
+    }
+
+    /// <summary>The first non-null result of two dials (null when both found nothing).</summary>
+    private static async Task<PeerConnection?> FirstFoundAsync(Task<PeerConnection?> first, Task<PeerConnection?> second)
+    {
+        Task<PeerConnection?> done = await Task.WhenAny(first, second).ConfigureAwait(false);
+        if (await done.ConfigureAwait(false) is { } found)
+        {
+            return found;
+        }
+
+        return await (done == first ? second : first).ConfigureAwait(false);
+    }
+
+    /// <summary>Reaches <paramref name="peer"/> through one of its relays (a circuit, then an end-to-end session), then punches.</summary>
+    private async Task<PeerConnection?> DialThroughRelaysAsync(NodeId peer, IReadOnlyList<RelayEndPoint> relays, List<string> errors)
+    {
+        foreach (RelayEndPoint relay in relays)
+        {
+            if (relay.Id == Id || relay.Id == peer || errors.Count >= MaxRelaysTried)
+            {
+                continue;
+            }
+
+            try
+            {
+                PeerConnection relayConnection = GetReadyConnection(relay.Id) is { IsRelayed: false } live
+                    ? live
+                    : await DialEndPointAsync(relay.EndPoint, relay.Id, _stopping.Token).ConfigureAwait(false);
+                if (GetReadyConnection(peer) is { IsRelayed: false } direct)
+                {
+                    return direct; // a direct dial won meanwhile
+                }
+
+                PeerConnection relayed = await DialViaRelayAsync(relayConnection, peer, _stopping.Token).ConfigureAwait(false);
+
+                // The relayed session is usable now; the punch that may move it to a direct path
+                // runs on without holding the dial (the move is invisible to the application).
+                Observe(PunchQuietlyAsync(peer), "punch after relayed dial");
+                return GetReadyConnection(peer) ?? relayed;
+            }
+            catch (MeshException ex)
+            {
+                lock (errors)
+                {
+                    errors.Add($"relay {relay.Id.ToShortString()}: {ex.Message}");
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The relays to reach <paramref name="peer"/> through: those its peer record names, then
+    /// (because a record can lag a node that just reserved one, or name relays it has since lost)
+    /// the relay-serving peers this node holds direct sessions with. A relay without a session to
+    /// the peer refuses at once, so trying one costs a round trip.
+    /// </summary>
+    private List<RelayEndPoint> RelaysToTry(NodeId peer, PeerLookup lookup)
+    {
+        var relays = new List<RelayEndPoint>(lookup.Relays);
+        foreach (PeerConnection connection in ReadyPrimaries())
+        {
+            if (relays.Count >= MaxRelaysTried)
+            {
+                break;
+            }
+
+            if (connection.PeerServesRelay && !connection.IsRelayed && connection.Id != peer && !relays.Exists(r => r.Id == connection.Id))
+            {
+                relays.Add(new RelayEndPoint(connection.Id, connection.Session.RemoteEndPoint));
+            }
+        }
+
+        return relays;
+    }
+
+    /// <summary>The most relays one dial tries.</summary>
+    private const int MaxRelaysTried = 4;
+
+    private async Task PunchQuietlyAsync(NodeId peer)
+    {
+        try
+        {
+            await PunchAsync(peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
+        {
+            // The relayed session stays; the pair punches again on its backoff.
+        }
+    }
+
+    /// <summary>
+    /// Dials every new endpoint at once (a NATed peer lists several candidates, most unreachable
+    /// from here, and trying them one by one would cost a dial timeout each); the first ready
+    /// session wins, the duplicate rule closes any second one.
+    /// </summary>
+    private async Task<PeerConnection?> TryDialAllAsync(IEnumerable<IPEndPoint> endPoints, NodeId peer, List<IPEndPoint> tried)
+    {
+        var dials = new List<Task<PeerConnection?>>();
+        using var won = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        foreach (IPEndPoint endPoint in endPoints)
+        {
+            if (tried.Contains(endPoint) || RelayAddresses.IsRelayAddress(endPoint.Address) || dials.Count >= MaxCandidates)
+            {
+                continue;
+            }
+
+            tried.Add(endPoint);
+            dials.Add(TryDialAsync(endPoint, peer, won.Token));
+        }
+
+        while (dials.Count > 0)
+        {
+            Task<PeerConnection?> done = await Task.WhenAny(dials).ConfigureAwait(false);
+            dials.Remove(done);
+            if (await done.ConfigureAwait(false) is { } connection)
+            {
+                await won.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(dials).ConfigureAwait(false);
+                return GetReadyConnection(peer) ?? connection;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<PeerConnection?> TryDialAsync(IPEndPoint endPoint, NodeId peer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DialEndPointAsync(endPoint, peer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MeshException or OperationCanceledException)
         {
             return null;
         }
@@ -280,14 +461,43 @@ public sealed partial class MeshNode
         }
     }
 
-    private void OnMaintenanceTimer()
-    {
-        if (Interlocked.Exchange(ref _maintenanceRunning, 1) != 0)
-        {
-            return;
-        }
+    private void OnMaintenanceTimer() => RequestMaintenance();
 
-        Observe(MaintainAsync(), "connection maintenance");
+    /// <summary>
+    /// Runs maintenance now, or once more right after the round under way, so that an event which
+    /// changes the peer record (a relay granted) is published at once, not a maintenance interval later.
+    /// </summary>
+    private void RequestMaintenance()
+    {
+        Volatile.Write(ref _maintenanceRequested, 1);
+        if (Interlocked.CompareExchange(ref _maintenanceRunning, 1, 0) == 0)
+        {
+            Observe(MaintainWhileRequestedAsync(), "connection maintenance");
+        }
+    }
+
+    private async Task MaintainWhileRequestedAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _maintenanceRequested, 0) == 1 && !_stopping.IsCancellationRequested)
+                {
+                    await MaintainAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _maintenanceRunning, 0);
+            }
+
+            // A request that came after the last check but before the flag dropped would be lost.
+            if (Volatile.Read(ref _maintenanceRequested) == 0 || Interlocked.CompareExchange(ref _maintenanceRunning, 1, 0) != 0)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Keeps the target number of connections, prunes idle ones, refreshes the peer record.</summary>
@@ -317,7 +527,12 @@ public sealed partial class MeshNode
                 await Task.WhenAll(dials).ConfigureAwait(false);
             }
 
-            if (!SameEndPoints(AdvertisedEndPoints(), _publishedEndPoints))
+            ReportMovedPeers();
+            MaintainReservations();
+            MaintainReachability();
+            ExpireRelayCircuits();
+            MaintainPunches();
+            if (!SameEndPoints(AdvertisedEndPoints(), _publishedEndPoints) || NatRecordKey() != _publishedNat)
             {
                 await PublishPeerRecordAsync(_stopping.Token).ConfigureAwait(false);
             }
@@ -325,10 +540,6 @@ public sealed partial class MeshNode
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // shutting down
-        }
-        finally
-        {
-            Volatile.Write(ref _maintenanceRunning, 0);
         }
     }
 
@@ -383,7 +594,7 @@ public sealed partial class MeshNode
                 }
 
                 ready++;
-                if (_time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
+                if (!c.Reserved && _time.GetElapsedTime(c.LastActivity, now) >= _options.IdleConnectionTimeout)
                 {
                     idle.Add(c);
                 }
@@ -412,6 +623,7 @@ public sealed partial class MeshNode
     {
         IReadOnlyList<IPEndPoint> endPoints = AdvertisedEndPoints();
         _publishedEndPoints = [.. endPoints];
+        _publishedNat = NatRecordKey();
         int stored = await _dht.PublishPeerAsync(OwnPeerInfo(), cancellationToken).ConfigureAwait(false);
         MeshLog.PeerRecordPublished(_logger, endPoints.Count, stored);
     }
@@ -425,27 +637,48 @@ public sealed partial class MeshNode
             wire[i] = new WireContact { Id = [], Address = endPoints[i].Address.GetAddressBytes(), Port = endPoints[i].Port };
         }
 
-        return new PeerInfo { EndPoints = wire, NatStatus = (byte)NatStatus.Unknown };
+        return WithNat(new PeerInfo { EndPoints = wire });
     }
 
-    /// <summary>What the peer record says: configured addresses, the bound one if specific, and what peers observed.</summary>
+    /// <summary>
+    /// The direct candidates the peer record offers: configured addresses, the reflexive endpoint
+    /// peers agree on, the node's own interface addresses at its port, and other observed addresses
+    /// (at most <see cref="MaxCandidates"/>).
+    /// </summary>
     private IReadOnlyList<IPEndPoint> AdvertisedEndPoints()
     {
         var endPoints = new List<IPEndPoint>(_options.AdvertisedEndPoints);
-        IPEndPoint local = LocalEndPoint;
-        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any) && !endPoints.Contains(local))
+        void Add(IPEndPoint endPoint)
         {
-            endPoints.Add(local);
+            if (endPoints.Count < MaxCandidates && !endPoints.Contains(endPoint) && !RelayAddresses.IsRelayAddress(endPoint.Address))
+            {
+                endPoints.Add(endPoint);
+            }
+        }
+
+        int port = LocalEndPoint.Port;
+        NatSnapshot nat = _nat.Classify(_time.GetTimestamp(), _time);
+        if (nat.Reflexive is { } reflexive)
+        {
+            Add(reflexive);
+            if (reflexive.Port != port && nat.Class != NatClass.EndpointIndependent)
+            {
+                // A guess that costs one candidate: a NAT that maps new flows port-preservingly
+                // (Linux masquerade; a router switched from random ports) uses our own port.
+                Add(new IPEndPoint(reflexive.Address, port));
+            }
+        }
+
+        foreach (IPAddress address in _localAddresses)
+        {
+            Add(new IPEndPoint(address, port));
         }
 
         lock (_addressLock)
         {
             foreach (IPEndPoint observed in _observed)
             {
-                if (!endPoints.Contains(observed))
-                {
-                    endPoints.Add(observed);
-                }
+                Add(observed);
             }
         }
 

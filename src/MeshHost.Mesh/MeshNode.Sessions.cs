@@ -25,17 +25,7 @@ public sealed partial class MeshNode
     {
         get
         {
-            var ready = new List<PeerConnection>();
-            lock (_peersLock)
-            {
-                foreach (PeerState state in _peers.Values)
-                {
-                    if (state.Primary is { } c)
-                    {
-                        ready.Add(c);
-                    }
-                }
-            }
+            List<PeerConnection> ready = ReadyPrimaries();
 
             // Session statistics take the session's lock: never while holding ours.
             var list = new List<ConnectedPeer>(ready.Count);
@@ -51,6 +41,24 @@ public sealed partial class MeshNode
 
             return list;
         }
+    }
+
+    /// <summary>The connection each ready peer's sends go on (a snapshot).</summary>
+    private List<PeerConnection> ReadyPrimaries()
+    {
+        var ready = new List<PeerConnection>();
+        lock (_peersLock)
+        {
+            foreach (PeerState state in _peers.Values)
+            {
+                if (state.Primary is { } c)
+                {
+                    ready.Add(c);
+                }
+            }
+        }
+
+        return ready;
     }
 
     /// <summary>The ready connection sends to <paramref name="peer"/> go on, if any.</summary>
@@ -133,6 +141,12 @@ public sealed partial class MeshNode
         }
 
         var connection = new PeerConnection(session, _time.GetTimestamp());
+        if (connection.IsRelayed && !IsExpectedRelayedPeer(session))
+        {
+            session.Close("not the node the relay announced", CloseCode.ProtocolViolation);
+            return;
+        }
+
         bool firstSession = false;
         string? refusal = null;
         lock (_peersLock)
@@ -150,11 +164,12 @@ public sealed partial class MeshNode
                     firstSession = true;
                 }
             }
-            else if (state.Connections.Count >= MaxSessionsPerPeer)
+            else if (state.Connections.Count(c => c.IsRelayed == connection.IsRelayed) >= (connection.IsRelayed ? 1 : MaxSessionsPerPeer))
             {
+                // Up to two direct sessions (simultaneous dials) and one relayed one (kept while a punch upgrades it).
                 refusal = "too many sessions with one peer";
             }
-            else if (session.IsInitiator && state.Connections.Exists(static c => c.Session.IsInitiator))
+            else if (session.IsInitiator && state.Connections.Exists(c => c.Session.IsInitiator && c.IsRelayed == connection.IsRelayed))
             {
                 // We dialled twice (a lookup and a dial racing): the peer could not tell the two
                 // apart by the tie rule, so the second is closed before either side uses it.
@@ -207,6 +222,7 @@ public sealed partial class MeshNode
         }
 
         connection.Fail(new MeshException(MeshError.Closed, $"The session with {connection.Id.ToShortString()} closed: {reason}"));
+        OnNatSessionClosed(connection);
         bool lastSession = false;
         bool wasReady = false;
         lock (_peersLock)
@@ -283,11 +299,17 @@ public sealed partial class MeshNode
         }
 
         Session session = connection.Session;
-        _dht.AddAuthenticatedContact(new Dht.DhtContact(connection.Id, session.RemoteEndPoint));
-        if (session.IsInitiator && session.ObservedAddress is { } observed)
+        if (!connection.IsRelayed)
         {
-            NoteObservedAddress(observed);
+            // A circuit address is meaningful only in this process: never a contact, never our address.
+            _dht.AddAuthenticatedContact(new Dht.DhtContact(connection.Id, session.RemoteEndPoint));
+            if (session.IsInitiator && session.ObservedAddress is { } observed)
+            {
+                NoteObservedAddress(observed);
+            }
         }
+
+        OnNatSessionReady(connection);
 
         if (joined)
         {
@@ -306,6 +328,11 @@ public sealed partial class MeshNode
     /// <summary>True when <paramref name="candidate"/> should carry sends rather than <paramref name="current"/>.</summary>
     private bool Prefer(PeerConnection candidate, PeerConnection current)
     {
+        if (candidate.IsRelayed != current.IsRelayed)
+        {
+            return !candidate.IsRelayed; // a direct path beats a relayed one (both sides see the same)
+        }
+
         NodeId candidateInitiator = candidate.Session.IsInitiator ? Id : candidate.Id;
         NodeId currentInitiator = current.Session.IsInitiator ? Id : current.Id;
         return candidateInitiator < currentInitiator;
@@ -366,6 +393,9 @@ public sealed partial class MeshNode
             case MeshChannels.PubSub:
                 connection.Touch(_time.GetTimestamp());
                 _router.HandleFrame(connection.Id, message);
+                return;
+            case MeshChannels.Nat:
+                HandleNat(connection, message);
                 return;
         }
 
@@ -472,6 +502,12 @@ public sealed partial class MeshNode
 
         public void OnSessionClosed(Session session, CloseReason reason) => node.OnSessionClosed(session, reason);
 
-        public void OnUnconnectedDatagram(ReadOnlySpan<byte> payload, System.Net.IPEndPoint source) => node._lan?.TryHandle(payload, source);
+        public void OnUnconnectedDatagram(ReadOnlySpan<byte> payload, System.Net.IPEndPoint source)
+        {
+            if (node._lan?.TryHandle(payload, source) != true)
+            {
+                _ = node.TryHandleProbe(payload, source) || node.TryHandleDialBack(payload, source);
+            }
+        }
     }
 }

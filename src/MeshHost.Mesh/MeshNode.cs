@@ -8,6 +8,8 @@ using MeshHost.Mesh.PubSub;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 using MeshHost.Transport.Discovery;
+using MeshHost.Transport.Network;
+using MeshHost.Mesh.Nat;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -139,6 +141,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         Topics = _router.Topics,
         LanBeaconAddress = _lan is null ? null : _options.LanBeaconAddress,
         Counters = _counters.Snapshot(TopicDroppedCount()),
+        Nat = GetNatInfo(),
     };
 
     /// <summary>Stops the node: every session is closed with the reason "node shutting down", the routing table is saved.</summary>
@@ -172,6 +175,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         }
 
         _endpoint?.Dispose();
+        CloseDialBackSocket();
         MeshLog.Stopped(_logger, Id.ToShortString());
         _signer.Dispose();
         _identity.Dispose();
@@ -187,9 +191,19 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         _router = new GossipRouter(_identity, new PubSubLinks(this), _options.Gossip ?? new GossipOptions(), _time, _loggerFactory.CreateLogger("MeshHost.PubSub"));
 
         var events = new TransportEvents(this);
-        _endpoint = _options.Socket is { } socket
-            ? new TransportEndpoint(_identity, socket, events, _options.Transport, _time, _loggerFactory)
-            : BindWithFallback(events);
+        _relaySocket = new RelaySocket(_options.Socket ?? BindWithFallback());
+        try
+        {
+            _endpoint = new TransportEndpoint(_identity, _relaySocket, events, _options.Transport, _time, _loggerFactory);
+        }
+        catch
+        {
+            _relaySocket.Dispose();
+            throw;
+        }
+
+        _endpoint.IndirectPath = static address => RelayAddresses.TryGetIndex(address, out _);
+        OpenNat();
         MeshLog.Started(_logger, Id.ToShortString(), LocalEndPoint);
 
         if (_options.LanBeaconAddress is { } beacon)
@@ -205,7 +219,8 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         }
     }
 
-    private TransportEndpoint BindWithFallback(ITransportHandler events)
+    /// <summary>Binds the UDP socket; the relay decorator goes over it so sessions can run through circuits too.</summary>
+    private UdpDatagramSocket BindWithFallback()
     {
         IPEndPoint listen = _options.ListenEndPoint;
         int port = listen.Port;
@@ -213,7 +228,7 @@ public sealed partial class MeshNode : IMesh, IPeerDirectory, IContentRouting, I
         {
             try
             {
-                return TransportEndpoint.Bind(new IPEndPoint(listen.Address, port), _identity, events, _options.Transport, _time, _loggerFactory);
+                return UdpDatagramSocket.Bind(new IPEndPoint(listen.Address, port), new UdpSocketOptions { Logger = _loggerFactory.CreateLogger("MeshHost.Transport.Udp") });
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && _options.PortFallback && port != 0)
             {

@@ -59,6 +59,16 @@ public sealed record MeshNodeOptions
     /// <summary>Addresses to publish in the peer record besides those peers observe (for a port-forwarded host, say).</summary>
     public IReadOnlyList<IPEndPoint> AdvertisedEndPoints { get; init; } = [];
 
+    /// <summary>Relay serving and limits (docs/nat.md); null for the defaults.</summary>
+    public Nat.RelayOptions? Relay { get; init; }
+
+    /// <summary>
+    /// The node's own interface addresses, offered as direct candidates; null enumerates the
+    /// machine's interfaces when the socket is bound to a wildcard address (tests on in-memory
+    /// networks set them explicitly).
+    /// </summary>
+    public IReadOnlyList<IPAddress>? LocalAddresses { get; init; }
+
     /// <summary>Transport parameters; null for the defaults.</summary>
     public TransportOptions? Transport { get; init; }
 
@@ -76,4 +86,11 @@ public sealed record MeshNodeOptions
     /// injection in tests); <see cref="ListenEndPoint"/> and <see cref="PortFallback"/> are then ignored.
     /// </summary>
     public IDatagramSocket? Socket { get; init; }
+
+    /// <summary>
+    /// Makes the second socket this node dials other nodes back from (reachability checks,
+    /// docs/nat.md); it must be at another port than the node's own. Null: a UDP socket on the
+    /// listen address at a free port, or, when <see cref="Socket"/> is set, no dial-backs served.
+    /// </summary>
+    public Func<IDatagramSocket>? DialBackSocket { get; init; }
 }

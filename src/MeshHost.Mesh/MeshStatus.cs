@@ -38,6 +38,9 @@ public sealed record MeshStatus
 
     /// <summary>The node's counters.</summary>
     public required MeshCounters Counters { get; init; }
+
+    /// <summary>NAT class, reflexive endpoint, candidates, relays (docs/nat.md).</summary>
+    public Nat.NatInfo Nat { get; init; } = Mesh.Nat.NatInfo.Unknown;
 }
 
 /// <summary>What a node has done and dropped, since it started.</summary>
@@ -96,4 +99,11 @@ public sealed record MeshCounters
 /// <param name="EndPoints">The endpoints from its peer record (or its session).</param>
 /// <param name="Closest">The closest contacts the lookup ended with.</param>
 /// <param name="Hops">Lookup rounds taken (0 when answered locally).</param>
-public sealed record PeerLookup(NodeId Id, bool Found, bool Connected, IReadOnlyList<IPEndPoint> EndPoints, IReadOnlyList<Dht.DhtContact> Closest, int Hops);
+public sealed record PeerLookup(NodeId Id, bool Found, bool Connected, IReadOnlyList<IPEndPoint> EndPoints, IReadOnlyList<Dht.DhtContact> Closest, int Hops)
+{
+    /// <summary>The relays its peer record names.</summary>
+    public IReadOnlyList<Nat.RelayEndPoint> Relays { get; init; } = [];
+
+    /// <summary>The NAT class its peer record states.</summary>
+    public Nat.NatClass NatClass { get; init; }
+}

@@ -30,7 +30,7 @@ internal sealed class PendingConnect
     {
         _endpoint = endpoint;
         Remote = remote;
-        Address = endpoint.ToPeerAddress(remote);
+        Address = TransportEndpoint.ToPeerAddress(remote);
         LocalCid = ConnectionId.NewRandom();
         Initiator = new HandshakeInitiator(endpoint.Identity, LocalCid, expectedPeer);
         _cancellationToken = cancellationToken;

@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using MeshHost.Transport.Frames;
 using MeshHost.Transport.Lanes;
+using MeshHost.Transport.Network;
 using MeshHost.Transport.Recovery;
 using MeshHost.Transport.Security;
 
@@ -110,6 +113,37 @@ public sealed partial class Session : IRecoveryHandler
     }
 
     /// <summary>Makes the next flush carry a PING (an ack-eliciting packet), and flushes.</summary>
+    /// <summary>
+    /// Moves the session to <paramref name="remote"/> (a hole-punched direct path replacing a relayed
+    /// one): packets go there from now on, starting with a PING, and the peer follows the first of
+    /// them like any NAT rebinding (its path validation included). Nothing in flight is lost:
+    /// unacknowledged frames are retransmitted on the new path by loss recovery, in order.
+    /// </summary>
+    /// <param name="remote">The new address; the caller has proven the peer answers there.</param>
+    /// <returns>False when the session is closed or already there.</returns>
+    public bool MigrateTo(IPEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        SocketAddress address = TransportEndpoint.ToPeerAddress(remote);
+        lock (_lock)
+        {
+            if (_state != SessionState.Established || address.Equals(_remoteAddress))
+            {
+                return false;
+            }
+
+            _remoteAddress = address;
+            _remoteEndPoint = SocketAddressLayout.ToEndPoint(address);
+            _pathValidated = true; // chosen by us, not by a packet's source: nothing to amplify
+            _pingPending = true;
+        }
+
+        _endpoint.OnSessionMigrated(this);
+        TransportLog.SessionMigrated(_logger, RemoteId.ToShortString(), remote);
+        Flush();
+        return true;
+    }
+
     internal void RequestPing()
     {
         lock (_lock)

@@ -107,8 +107,10 @@ public sealed partial class Session : ILaneReceiveContext
                     _finishDatagram = null;
                 }
 
-                if (largest && !source.Equals(_remoteAddress))
+                if (largest && !source.Equals(_remoteAddress) && !(_endpoint.IsIndirect(source) && !_endpoint.IsIndirect(_remoteAddress)))
                 {
+                    // A direct path is never given up for an indirect one (a relay) on the peer's
+                    // say-so: a late relayed packet must not undo a move to a punched path.
                     OnPeerAddressChanged(source);
                 }
 

@@ -100,6 +100,12 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
     /// <summary>The sessions open now.</summary>
     public IReadOnlyCollection<Session> Sessions => [.. _sessions.Values];
 
+    /// <summary>
+    /// Says which addresses are indirect paths (relay circuits): a session on a direct path does not
+    /// follow its peer to one of them. Null: every address is direct. Set before sessions exist.
+    /// </summary>
+    public Func<SocketAddress, bool>? IndirectPath { get; set; }
+
     /// <summary>A snapshot of the endpoint's counters (drops by cause, handshakes).</summary>
     public EndpointStatistics Statistics => _counters.Snapshot(Socket.Statistics);
 
@@ -145,10 +151,18 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
     /// Sends an unconnected datagram (type 0x05 then <paramref name="payload"/>): discovery beacons,
     /// punching probes. Unauthenticated and unreliable; the receiver's handler gets the payload.
     /// </summary>
-    public DatagramSendResult SendUnconnected(ReadOnlySpan<byte> payload, IPEndPoint destination)
+    public DatagramSendResult SendUnconnected(ReadOnlySpan<byte> payload, IPEndPoint destination) =>
+        SendUnconnected(Socket, payload, destination);
+
+    /// <summary>
+    /// Sends an unconnected datagram from another <paramref name="socket"/> than an endpoint's: a
+    /// reachability dial-back must come from a source its receiver never sent to.
+    /// </summary>
+    public static DatagramSendResult SendUnconnected(IDatagramSocket socket, ReadOnlySpan<byte> payload, IPEndPoint destination)
     {
+        ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(destination);
-        if (payload.Length + 1 > Socket.MaxDatagramSize)
+        if (payload.Length + 1 > socket.MaxDatagramSize)
         {
             return DatagramSendResult.TooLarge;
         }
@@ -158,7 +172,7 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
         {
             buffer[0] = PacketTypes.Unconnected;
             payload.CopyTo(buffer.AsSpan(1));
-            return Socket.Send(buffer.AsSpan(0, payload.Length + 1), ToPeerAddress(destination));
+            return socket.Send(buffer.AsSpan(0, payload.Length + 1), ToPeerAddress(destination));
         }
         finally
         {
@@ -233,6 +247,8 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
         }
     }
 
+    internal bool IsIndirect(SocketAddress address) => IndirectPath?.Invoke(address) ?? false;
+
     internal void CountMalformed() => _counters.Malformed++;
 
     internal void CountHandlerFault() => Interlocked.Increment(ref _counters.HandlerFaults);
@@ -259,7 +275,7 @@ public sealed partial class TransportEndpoint : IDatagramReceiver, IDisposable
     /// The socket address for <paramref name="endPoint"/>, in the form the socket reports peers
     /// (IPv4 peers of a dual-stack socket appear as plain IPv4), so that addresses compare equal.
     /// </summary>
-    internal SocketAddress ToPeerAddress(IPEndPoint endPoint) =>
+    internal static SocketAddress ToPeerAddress(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6
             ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port).Serialize()
             : endPoint.Serialize();

@@ -116,5 +116,88 @@ public sealed class ConfigurationTests : IDisposable
         await Assert.ThrowsAsync<UsageException>(() => CreateAsync(new MeshSettings { DataDirectory = _directory.Path, LanBeacon = "the lan" }));
     }
 
+    [Fact]
+    public async Task Nat_settings_default_to_auto_relaying_and_a_15_second_keepalive()
+    {
+        MeshNodeOptions options = await CreateAsync(new MeshSettings { DataDirectory = _directory.Path });
+        Assert.Equal(TimeSpan.FromSeconds(15), options.Transport!.KeepAliveInterval);
+        Assert.Equal(Mesh.Nat.RelayServeMode.Auto, options.Relay!.Serve);
+        Assert.Equal(64, options.Relay.MaxCircuits);
+        Assert.Equal(1024 * 1024, options.Relay.MaxBytesPerSecondPerCircuit);
+        Assert.Equal(32L * 1024 * 1024, options.Relay.MaxBytesPerSecond);
+        Assert.Equal(TimeSpan.FromHours(1), options.Relay.MaxCircuitDuration);
+    }
+
+    [Fact]
+    public async Task Nat_settings_come_from_every_layer()
+    {
+        File.WriteAllText(_directory.Combine("meshhost.json"), """
+            { "Mesh": { "KeepAliveInterval": "20s", "Relay": { "Serve": "off", "MaxCircuits": 8, "MaxBytesPerSecondPerCircuit": 65536, "MaxBytesPerSecond": 1048576, "MaxCircuitDuration": "30m" } } }
+            """);
+        const string Variable = "MESHHOST_Mesh__Relay__MaxCircuits";
+        Environment.SetEnvironmentVariable(Variable, "9");
+        try
+        {
+            MeshSettings settings = MeshOptionsFactory.Bind(HostConfiguration.Build(null, new Dictionary<string, string?>
+            {
+                ["Mesh:DataDirectory"] = _directory.Path,
+                ["Mesh:Relay:Serve"] = "ON",
+            }));
+            MeshNodeOptions options = await CreateAsync(settings);
+            Assert.Equal(TimeSpan.FromSeconds(20), options.Transport!.KeepAliveInterval);
+            Assert.Equal(Mesh.Nat.RelayServeMode.On, options.Relay!.Serve);
+            Assert.Equal(9, options.Relay.MaxCircuits);
+            Assert.Equal(65536, options.Relay.MaxBytesPerSecondPerCircuit);
+            Assert.Equal(1048576, options.Relay.MaxBytesPerSecond);
+            Assert.Equal(TimeSpan.FromMinutes(30), options.Relay.MaxCircuitDuration);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Variable, null);
+        }
+    }
+
+    [Theory]
+    [InlineData("15", 15)]
+    [InlineData("1.5s", 1.5)]
+    [InlineData("500ms", 0.5)]
+    [InlineData("2m", 120)]
+    [InlineData("1h", 3600)]
+    [InlineData("00:00:25", 25)]
+    public void Durations_parse_in_every_documented_form(string value, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), MeshOptionsFactory.ParseDuration(value, "Key"));
+    }
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("-5s")]
+    [InlineData("0")]
+    [InlineData("")]
+    public void Bad_durations_are_usage_errors_naming_the_key(string value)
+    {
+        UsageException e = Assert.Throws<UsageException>(() => MeshOptionsFactory.ParseDuration(value, "Mesh:KeepAliveInterval"));
+        Assert.Contains("Mesh:KeepAliveInterval", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("KeepAliveInterval", "30s", "Mesh:KeepAliveInterval")]
+    [InlineData("KeepAliveInterval", "500ms", "Mesh:KeepAliveInterval")]
+    [InlineData("Relay:Serve", "sometimes", "Mesh:Relay:Serve")]
+    [InlineData("Relay:MaxCircuits", "-1", "Mesh:Relay:MaxCircuits")]
+    [InlineData("Relay:MaxBytesPerSecondPerCircuit", "100", "Mesh:Relay:MaxBytesPerSecondPerCircuit")]
+    [InlineData("Relay:MaxCircuitDuration", "5s", "Mesh:Relay:MaxCircuitDuration")]
+    [InlineData("Relay:MaxBytesPerSecond", "1000", "Mesh:Relay:MaxBytesPerSecond")]
+    public async Task Out_of_range_nat_settings_are_usage_errors(string key, string value, string named)
+    {
+        MeshSettings settings = MeshOptionsFactory.Bind(HostConfiguration.Build(null, new Dictionary<string, string?>
+        {
+            ["Mesh:DataDirectory"] = _directory.Path,
+            ["Mesh:" + key] = value,
+        }));
+        UsageException e = await Assert.ThrowsAsync<UsageException>(() => CreateAsync(settings));
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+    }
+
     private static Task<MeshNodeOptions> CreateAsync(MeshSettings settings) => MeshOptionsFactory.CreateAsync(settings, CancellationToken.None).WaitAsync(Timeout);
 }

@@ -70,6 +70,13 @@ public sealed class ControlApiTests : IAsyncLifetime
         Assert.Equal(90, status.UptimeSeconds);
         Assert.Equal(3, status.Counters.DialsSucceeded);
         Assert.Equal(["chat"], status.Topics);
+        Assert.Equal("port-preserving", status.Nat.Class);
+        Assert.Equal("203.0.113.5:47801", status.Nat.ReflexiveEndPoint);
+        Assert.False(status.Nat.PubliclyReachable);
+        Assert.Equal(["203.0.113.5:47801", "10.0.0.2:47801"], status.Nat.Candidates);
+        Assert.Equal([$"{FakeNodeControl.PeerId}@198.51.100.1:47800"], status.Nat.Relays);
+        Assert.False(status.Nat.RelayServing);
+        Assert.Equal(0, status.Nat.ActiveCircuits);
 
         PeersResponse peers = await GetAsync(client, "v1/peers", ControlJsonContext.Default.PeersResponse);
         PeerResponse peer = Assert.Single(peers.Peers);
@@ -77,6 +84,8 @@ public sealed class ControlApiTests : IAsyncLifetime
         Assert.Equal("127.0.0.1:47802", peer.EndPoint);
         Assert.Equal(1.5, peer.RoundTripTimeMs);
         Assert.True(peer.Outbound);
+        Assert.Equal("direct", peer.Path);
+        Assert.Null(peer.Relay);
     }
 
     [Fact]
@@ -88,6 +97,20 @@ public sealed class ControlApiTests : IAsyncLifetime
         using JsonDocument document = JsonDocument.Parse(await response.Content.ReadAsStringAsync().WaitAsync(Timeout));
         Assert.Equal(47_801, document.RootElement.GetProperty("port").GetInt32());
         Assert.Equal("127.0.0.1", document.RootElement.GetProperty("lanBeaconAddress").GetString());
+
+        // The NAT lab reads these exact names (docs/host.md).
+        JsonElement nat = document.RootElement.GetProperty("nat");
+        Assert.Equal(
+            ["class", "reflexiveEndPoint", "publiclyReachable", "candidates", "relays", "relayServing", "activeCircuits"],
+            nat.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("port-preserving", nat.GetProperty("class").GetString());
+        Assert.Equal(JsonValueKind.False, nat.GetProperty("publiclyReachable").ValueKind);
+
+        using HttpResponseMessage peers = await client.GetAsync(new Uri("v1/peers", UriKind.Relative)).WaitAsync(Timeout);
+        using JsonDocument peersDocument = JsonDocument.Parse(await peers.Content.ReadAsStringAsync().WaitAsync(Timeout));
+        JsonElement peer = peersDocument.RootElement.GetProperty("peers")[0];
+        Assert.Equal("direct", peer.GetProperty("path").GetString());
+        Assert.Equal(JsonValueKind.Null, peer.GetProperty("relay").ValueKind);
     }
 
     [Fact]
@@ -126,6 +149,7 @@ public sealed class ControlApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(connected.Connected);
         Assert.Equal(FakeNodeControl.PeerId, Assert.Single(Server.Node.Connected));
+        Assert.Equal(("relayed", FakeNodeControl.UnknownId.ToString(), "127.0.0.1:47803"), (connected.Path, connected.Relay, connected.EndPoint));
     }
 
     [Theory]

@@ -63,6 +63,23 @@ public sealed class EndToEndTests : IDisposable
 
         CommandResult peersText = await CliAsync("peers", "--data-dir", dirA);
         Assert.Contains(statusB.Id, peersText.Output, StringComparison.Ordinal);
+        Assert.Contains("PATH", peersText.Output, StringComparison.Ordinal);
+        Assert.Contains("direct", peersText.Output, StringComparison.Ordinal);
+        PeersResponse peersJson = Deserialize(await CliAsync("peers", "--json", "--data-dir", dirA), ControlJsonContext.Default.PeersResponse);
+        PeerResponse toB = Assert.Single(peersJson.Peers, p => p.Id == statusB.Id);
+        Assert.Equal(("direct", null, $"127.0.0.1:{statusB.Port}"), (toB.Path, toB.Relay, toB.EndPoint));
+
+        // On loopback nothing is translated: no reflexive endpoint, and one reporter address is too few to classify.
+        StatusResponse natA = Deserialize(await CliAsync("status", "--json", "--data-dir", dirA), ControlJsonContext.Default.StatusResponse);
+        Assert.Equal(("unknown", null, null), (natA.Nat.Class, natA.Nat.ReflexiveEndPoint, natA.Nat.PubliclyReachable));
+        Assert.Contains($"127.0.0.1:{statusA.Port}", natA.Nat.Candidates);
+        Assert.False(natA.Nat.RelayServing);
+        CommandResult statusText = await CliAsync("status", "--data-dir", dirA);
+        Assert.Contains("NAT             unknown; reflexive unknown; reachability unknown", statusText.Output, StringComparison.Ordinal);
+        Assert.Contains("Relay service   off", statusText.Output, StringComparison.Ordinal);
+
+        CommandResult connect = await CliAsync("connect", statusB.Id, "--data-dir", dirA);
+        Assert.Contains($"Connected to {statusB.Id} directly at 127.0.0.1:{statusB.Port}", connect.Output, StringComparison.Ordinal);
 
         // One node per data directory: a second 'run' on A's directory refuses.
         CommandResult second = await MeshHostProcess.RunAsync("run", "--port", "0", "--listen", "127.0.0.1", "--lan-beacon", "127.0.0.1", "--data-dir", dirA);
@@ -80,6 +97,60 @@ public sealed class EndToEndTests : IDisposable
         CommandResult gone = await MeshHostProcess.RunAsync("status", "--data-dir", dirA);
         Assert.True(gone.ExitCode == 3, gone.ToString());
         Assert.Contains("No node is running for data directory", gone.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ping_echoes_checked_data_to_a_peer_and_fails_clearly_otherwise()
+    {
+        string dirA = _directory.Combine("PA");
+        string dirB = _directory.Combine("PB");
+        MeshHostProcess a = StartNode(dirA);
+        StatusResponse statusA = await WaitForStatusAsync(a, dirA);
+        MeshHostProcess b = StartNode(dirB, "--bootstrap", $"127.0.0.1:{statusA.Port}");
+        StatusResponse statusB = await WaitForStatusAsync(b, dirB);
+        await WaitForPeersAsync(dirA, statusB.Id, present: true);
+
+        // The echo channel is announced once the session is up: the first answer may take a moment.
+        CommandResult? last = null;
+        PingResponse ping = await Eventually.GetAsync(
+            async () =>
+            {
+                last = await MeshHostProcess.RunAsync("ping", statusB.Id, "--count", "10", "--size", "3000", "--window", "2", "--json", "--data-dir", dirA);
+                return last.ExitCode == 0 ? Deserialize(last, ControlJsonContext.Default.PingResponse) : null;
+            },
+            Deadline,
+            "a ping from A to B",
+            () => $"{last}\n{Describe()}");
+        Assert.Equal((10, 0, 0, 0), (ping.Echoed, ping.Corrupted, ping.TimedOut, ping.Failed));
+        Assert.Equal(30_000, ping.BytesEchoed);
+        Assert.Equal($"127.0.0.1:{statusB.Port}", ping.EndPoint);
+        Assert.Equal("direct", ping.Path);
+
+        CommandResult text = await CliAsync("ping", statusB.Id, "--count", "3", "--data-dir", dirA);
+        Assert.Contains("3/3 x 1024 bytes intact; 0 corrupted", text.Output, StringComparison.Ordinal);
+        Assert.Contains("round trip      min", text.Output, StringComparison.Ordinal);
+
+        CommandResult self = await MeshHostProcess.RunAsync("ping", statusA.Id, "--data-dir", dirA);
+        Assert.True(self.ExitCode == 2, self.ToString());
+        Assert.Contains("this node's own id", self.Error, StringComparison.Ordinal);
+
+        CommandResult badSize = await MeshHostProcess.RunAsync("ping", statusB.Id, "--size", "2000000", "--data-dir", dirA);
+        Assert.True(badSize.ExitCode == 2, badSize.ToString());
+        Assert.Contains("--size is 0 to", badSize.Error, StringComparison.Ordinal);
+
+        string nobody = new('7', 64);
+        CommandResult unknown = await MeshHostProcess.RunAsync("ping", nobody, "--timeout", "15", "--data-dir", dirA);
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Contains("meshhost: ", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tests_refuse_to_start_a_node_that_beacons_beyond_loopback()
+    {
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => MeshHostProcess.Start("run", "--port", "0", "--lan-beacon", "255.255.255.255"));
+        Assert.Contains("may not start a node that beacons to 255.255.255.255", e.Message, StringComparison.Ordinal);
+        MeshHostProcess.RequireLoopbackBeacons(["run", "--lan-beacon", "127.0.0.1"]);
+        MeshHostProcess.RequireLoopbackBeacons(["run", "--lan-beacon", "off"]);
     }
 
     [Fact]

@@ -26,6 +26,13 @@ public sealed partial record PeerInfo
     /// <summary>The node's NAT status as a byte (<see cref="Records.NatStatus"/>).</summary>
     [Key(1)] public byte NatStatus { get; init; }
 
-    /// <summary>Relays through which the node can be reached.</summary>
+    /// <summary>Relays through which the node can be reached (their ids and the endpoints the node reaches them at).</summary>
     [Key(2)] public WireContact[] Relays { get; init; } = [];
+
+    /// <summary>
+    /// The node's NAT class as a byte (MeshHost.Mesh.Nat.NatClass: 0 unknown, 1 public, 2
+    /// port-preserving, 3 endpoint-independent, 4 symmetric). Added after version 1 of the record:
+    /// records without it read as 0.
+    /// </summary>
+    [Key(3)] public byte NatClass { get; init; }
 }

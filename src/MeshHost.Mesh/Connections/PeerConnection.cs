@@ -25,6 +25,7 @@ internal sealed class PeerConnection
     private readonly Queue<byte[]> _controlQueue = new();
     private bool _controlDraining;
     private long _lastActivity;
+    private bool _relayed;
     private double _dhtTokens;
     private long _dhtBucketStamp;
 
@@ -33,6 +34,7 @@ internal sealed class PeerConnection
         Session = session;
         ConnectedAt = now;
         _lastActivity = now;
+        _relayed = Nat.RelayAddresses.IsRelayAddress(session.RemoteEndPoint.Address);
 
         // A session that closes before its HELLO faults Ready; nobody may be waiting on it.
         _ready.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -47,6 +49,33 @@ internal sealed class PeerConnection
     public string Agent { get; private set; } = "";
 
     public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// True when the session runs through a relay circuit (its remote address is a circuit address).
+    /// A cached reading, refreshed by <see cref="RefreshPath"/>, because reading the session's address
+    /// takes the session's lock, which must never be taken under the node's.
+    /// </summary>
+    public bool IsRelayed => Volatile.Read(ref _relayed);
+
+    /// <summary>Re-reads the path (a relayed session moves to a direct one when a punch succeeds); returns <see cref="IsRelayed"/>.</summary>
+    public bool RefreshPath()
+    {
+        bool relayed = Nat.RelayAddresses.IsRelayAddress(Session.RemoteEndPoint.Address);
+        Volatile.Write(ref _relayed, relayed);
+        return relayed;
+    }
+
+    /// <summary>The endpoint last reported to the peer as where we see it (re-sent when its NAT rebinds).</summary>
+    public System.Net.IPEndPoint? ReportedEndPoint { get; set; }
+
+    /// <summary>The peer said it relays for others.</summary>
+    public bool PeerServesRelay { get; set; }
+
+    /// <summary>A relay reservation holds this session open (either side): it is never pruned as idle.</summary>
+    public bool Reserved { get; set; }
+
+    /// <summary>When this node last dialled the peer back for a reachability check (0: never).</summary>
+    public long LastDialBackServed { get; set; }
 
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 

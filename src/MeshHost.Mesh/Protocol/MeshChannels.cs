@@ -16,6 +16,9 @@ internal static class MeshChannels
     /// <summary>Gossip pub/sub frames, reliable unordered.</summary>
     public const byte PubSub = 2;
 
+    /// <summary>NAT traversal (docs/nat.md): reflexive reports, relay reservations and circuits, punch offers. Control messages reliable ordered, relayed datagrams unreliable.</summary>
+    public const byte Nat = 3;
+
     /// <summary>The first id given to a named channel.</summary>
     public const byte FirstNamed = 16;
 

@@ -44,6 +44,9 @@ public sealed class InMemoryDatagramSocket : IDatagramSocket
 
     internal EndPointKey Key { get; }
 
+    /// <summary>The simulated NAT the socket sits behind, if any.</summary>
+    internal InMemoryNat? Nat { get; init; }
+
     internal DatagramCounters Counters => _counters;
 
     internal bool IsDisposed => _disposed;

@@ -30,7 +30,28 @@ public sealed partial class InMemoryNetwork
 
         lock (_sync)
         {
-            LinkState link = GetLink(sender.Key, to);
+            EndPointKey from = sender.Key;
+            if (sender.Nat is { } own && own.IsPublicAddress(to))
+            {
+                // No hairpinning: like most home routers (and Linux masquerade without extra rules).
+                _statistics = _statistics with { DatagramsSent = _statistics.DatagramsSent + 1, DroppedByNat = _statistics.DroppedByNat + 1 };
+                return DatagramSendResult.Sent;
+            }
+
+            if (_sockets.TryGetValue(to, out InMemoryDatagramSocket? inside) && inside.Nat is not null && inside.Nat != sender.Nat)
+            {
+                // A private address behind another NAT: not routable from here.
+                _statistics = _statistics with { DatagramsSent = _statistics.DatagramsSent + 1, DroppedByNat = _statistics.DroppedByNat + 1 };
+                return DatagramSendResult.Sent;
+            }
+
+            if (sender.Nat is { } nat && !(inside is not null && inside.Nat == nat))
+            {
+                // Leaving the private network: the NAT maps the source (and creates the mapping now).
+                from = nat.Outbound(from, to, Now());
+            }
+
+            LinkState link = GetLink(from, to);
             LinkConditions conditions = link.Conditions ?? DefaultConditions;
             if (datagram.Length > conditions.Mtu)
             {
@@ -52,11 +73,11 @@ public sealed partial class InMemoryNetwork
             }
 
             long now = Now();
-            Schedule(link, conditions, sender.Key, to, datagram, now);
+            Schedule(link, conditions, from, to, datagram, now);
             if (Chance(conditions.DuplicateRate))
             {
                 _statistics = _statistics with { Duplicated = _statistics.Duplicated + 1 };
-                Schedule(link, conditions, sender.Key, to, datagram, now);
+                Schedule(link, conditions, from, to, datagram, now);
             }
 
             return DatagramSendResult.Sent;
@@ -174,6 +195,21 @@ public sealed partial class InMemoryNetwork
             {
                 _statistics = _statistics with { DroppedByPartition = _statistics.DroppedByPartition + 1 };
             }
+            else if (FindNat(delivery.Destination) is { } nat)
+            {
+                // Arriving at a NAT's public address: filtered against the mappings as they are now.
+                if (nat.TryInbound(delivery.Source, delivery.Destination, now, out EndPointKey inside)
+                    && _sockets.TryGetValue(inside, out target) && (receiver = target.Receiver) is not null)
+                {
+                    _statistics = _statistics with { DatagramsDelivered = _statistics.DatagramsDelivered + 1 };
+                }
+                else
+                {
+                    target = null;
+                    receiver = null;
+                    _statistics = _statistics with { DroppedByNat = _statistics.DroppedByNat + 1 };
+                }
+            }
             else if (_sockets.TryGetValue(delivery.Destination, out target) && (receiver = target.Receiver) is not null)
             {
                 _statistics = _statistics with { DatagramsDelivered = _statistics.DatagramsDelivered + 1 };
@@ -204,4 +240,18 @@ public sealed partial class InMemoryNetwork
 
     /// <summary>A datagram on its way: a pooled copy of the payload and where it goes.</summary>
     private readonly record struct PendingDelivery(byte[] Buffer, int Length, EndPointKey Source, EndPointKey Destination, LinkState Link);
+
+    private InMemoryNat? FindNat(EndPointKey destination)
+    {
+        // Under _sync. Few NATs per network: a list is faster than a map here.
+        foreach (InMemoryNat nat in _nats)
+        {
+            if (nat.IsPublicAddress(destination))
+            {
+                return nat;
+            }
+        }
+
+        return null;
+    }
 }

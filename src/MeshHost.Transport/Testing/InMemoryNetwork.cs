@@ -40,6 +40,7 @@ public sealed partial class InMemoryNetwork
     private readonly long _epoch;
     private readonly Dictionary<EndPointKey, InMemoryDatagramSocket> _sockets = [];
     private readonly Dictionary<(EndPointKey From, EndPointKey To), LinkState> _links = [];
+    private readonly List<InMemoryNat> _nats = [];
     private int _nextPort = FirstVirtualPort;
 
     /// <summary>Creates an empty network.</summary>
@@ -94,7 +95,33 @@ public sealed partial class InMemoryNetwork
     /// The address is only a name in this network; no real socket is opened.
     /// </summary>
     /// <exception cref="SocketException"><see cref="SocketError.AddressAlreadyInUse"/>: a socket is already bound there, or no port is free.</exception>
-    public InMemoryDatagramSocket CreateSocket(IPEndPoint? endPoint = null)
+    public InMemoryDatagramSocket CreateSocket(IPEndPoint? endPoint = null) => CreateSocketBehind(endPoint, nat: null);
+
+    /// <summary>
+    /// Adds a simulated NAT with a public address of its own; create sockets behind it with
+    /// <see cref="InMemoryNat.CreateSocket"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another NAT already uses the public address.</exception>
+    public InMemoryNat AddNat(InMemoryNatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (_sync)
+        {
+            var nat = new InMemoryNat(this, options);
+            if (_nats.Exists(n => n.Options.PublicAddress.Equals(options.PublicAddress)))
+            {
+                throw new ArgumentException($"A NAT already uses {options.PublicAddress}.", nameof(options));
+            }
+
+            _nats.Add(nat);
+            return nat;
+        }
+    }
+
+    /// <summary>The network's lock, shared with the NATs it contains.</summary>
+    internal Lock SyncRoot => _sync;
+
+    internal InMemoryDatagramSocket CreateSocketBehind(IPEndPoint? endPoint, InMemoryNat? nat)
     {
         IPAddress address = endPoint?.Address ?? IPAddress.Loopback;
         lock (_sync)
@@ -107,7 +134,7 @@ public sealed partial class InMemoryNetwork
                 throw new SocketException((int)SocketError.AddressAlreadyInUse);
             }
 
-            var socket = new InMemoryDatagramSocket(this, bound, key);
+            var socket = new InMemoryDatagramSocket(this, bound, key) { Nat = nat };
             _sockets.Add(key, socket);
             return socket;
         }

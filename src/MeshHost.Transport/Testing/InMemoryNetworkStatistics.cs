@@ -15,6 +15,7 @@ namespace MeshHost.Transport.Testing;
 /// <param name="DroppedNoReceiver">Datagrams that arrived where no started socket was bound.</param>
 /// <param name="RejectedTooLarge">Sends refused for exceeding the link's <see cref="LinkConditions.Mtu"/> (not in <paramref name="DatagramsSent"/>).</param>
 /// <param name="DatagramsInFlight">Datagrams scheduled and not yet delivered or dropped, at the snapshot.</param>
+/// <param name="DroppedByNat">Datagrams a simulated NAT dropped on arrival (no mapping, filtered, expired).</param>
 public readonly record struct InMemoryNetworkStatistics(
     long DatagramsSent,
     long DatagramsDelivered,
@@ -25,4 +26,5 @@ public readonly record struct InMemoryNetworkStatistics(
     long DroppedByPartition,
     long DroppedNoReceiver,
     long RejectedTooLarge,
-    long DatagramsInFlight);
+    long DatagramsInFlight,
+    long DroppedByNat = 0);

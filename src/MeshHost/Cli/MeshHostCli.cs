@@ -14,6 +14,7 @@ internal static class MeshHostCli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(PingCommand.Create(console));
         root.Subcommands.Add(DemoCommand.Create(console));
         root.Subcommands.Add(PluginCommands.Create(console));
         return root;

@@ -55,7 +55,13 @@ internal static class NodeCommands
         ControlJsonContext.Default.ConnectResponse,
         (o, r) =>
         {
-            o.WriteLine($"Connected to {r.Id} in {Formatting.Milliseconds(r.ElapsedMs)}.");
+            string path = r.Path switch
+            {
+                "relayed" => $" through relay {r.Relay} at {r.EndPoint}",
+                "direct" => $" directly at {r.EndPoint}",
+                _ => "",
+            };
+            o.WriteLine($"Connected to {r.Id}{path} in {Formatting.Milliseconds(r.ElapsedMs)}.");
             return ExitCodes.Success;
         });
 
@@ -119,13 +125,14 @@ internal static class NodeCommands
         Func<ControlClient, CancellationToken, Task<ControlReply>> call,
         JsonTypeInfo<T> type,
         Func<TextWriter, T, int> write,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan? requestTimeout = null)
     {
         string dataDirectory = "";
         try
         {
             dataDirectory = DataDirectory.Resolve(dataDirectoryOption);
-            using ControlClient client = ControlClient.Open(dataDirectory);
+            using ControlClient client = ControlClient.Open(dataDirectory, requestTimeout);
             ControlReply reply = await call(client, cancellationToken).ConfigureAwait(false);
             if (!reply.IsSuccess)
             {
@@ -187,6 +194,12 @@ internal static class NodeCommands
         o.WriteLine($"Listening on    {s.ListenEndPoint} (UDP)");
         o.WriteLine($"Advertised      {(s.AdvertisedEndPoints.Count == 0 ? "none yet" : string.Join(", ", s.AdvertisedEndPoints))}");
         o.WriteLine($"LAN discovery   {(s.LanBeaconAddress is null ? "off" : "beacons to " + s.LanBeaconAddress)}");
+        NatResponse nat = s.Nat;
+        string reachable = nat.PubliclyReachable switch { true => "publicly reachable", false => "not publicly reachable", null => "reachability unknown" };
+        o.WriteLine($"NAT             {nat.Class}; reflexive {nat.ReflexiveEndPoint ?? "unknown"}; {reachable}");
+        o.WriteLine($"Candidates      {(nat.Candidates.Count == 0 ? "none" : string.Join(", ", nat.Candidates))}");
+        o.WriteLine($"Relays in use   {(nat.Relays.Count == 0 ? "none" : string.Join(", ", nat.Relays))}");
+        o.WriteLine($"Relay service   {(nat.RelayServing ? $"serving, {nat.ActiveCircuits} circuit(s)" : "off")}");
         o.WriteLine($"Uptime          {Formatting.Duration(TimeSpan.FromSeconds(s.UptimeSeconds))}");
         o.WriteLine($"Peers           {s.ConnectedPeers} connected, {s.RoutingTableSize} in the routing table");
         o.WriteLine($"DHT records     {s.StoredRecords}");
@@ -201,8 +214,8 @@ internal static class NodeCommands
         o,
         response.Peers,
         "No peers connected.",
-        ["PEER", "ENDPOINT", "RTT", "UP FOR", "DIALLED BY"],
-        p => [p.Id, p.EndPoint, Formatting.Milliseconds(p.RoundTripTimeMs), Formatting.Duration(TimeSpan.FromSeconds(p.ConnectedForSeconds)), p.Outbound ? "us" : "them"]);
+        ["PEER", "ENDPOINT", "PATH", "RTT", "UP FOR", "DIALLED BY"],
+        p => [p.Id, p.EndPoint, p.Relay is null ? p.Path : $"{p.Path} via {p.Relay[..8]}", Formatting.Milliseconds(p.RoundTripTimeMs), Formatting.Duration(TimeSpan.FromSeconds(p.ConnectedForSeconds)), p.Outbound ? "us" : "them"]);
 
     private static int WriteFind(TextWriter o, FindResponse r)
     {

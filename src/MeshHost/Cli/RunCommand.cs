@@ -39,6 +39,18 @@ internal static class RunCommand
             HelpName = "ADDRESS|off",
         };
 
+        Option<string?> relay = new("--relay")
+        {
+            Description = "Relay for NATed nodes: auto (default: while this node is publicly reachable), on or off. Sets Mesh:Relay:Serve.",
+            HelpName = "auto|on|off",
+        };
+
+        Option<string?> keepAlive = new("--keepalive")
+        {
+            Description = "Keepalive interval of silent sessions (default 15s; keeps NAT mappings open). Sets Mesh:KeepAliveInterval.",
+            HelpName = "DURATION",
+        };
+
         Command command = new("run", "Start a node and keep it running until Ctrl+C or SIGTERM.");
         command.Options.Add(port);
         command.Options.Add(listen);
@@ -46,6 +58,8 @@ internal static class RunCommand
         command.Options.Add(dataDirectory);
         command.Options.Add(config);
         command.Options.Add(lanBeacon);
+        command.Options.Add(relay);
+        command.Options.Add(keepAlive);
         command.SetAction((parse, ct) =>
         {
             Dictionary<string, string?> overrides = [];
@@ -53,6 +67,8 @@ internal static class RunCommand
             Set(overrides, nameof(MeshSettings.ListenAddress), parse.GetValue(listen));
             Set(overrides, nameof(MeshSettings.DataDirectory), parse.GetValue(dataDirectory));
             Set(overrides, nameof(MeshSettings.LanBeacon), parse.GetValue(lanBeacon));
+            Set(overrides, nameof(MeshSettings.Relay) + ":" + nameof(RelaySettings.Serve), parse.GetValue(relay));
+            Set(overrides, nameof(MeshSettings.KeepAliveInterval), parse.GetValue(keepAlive));
             return RunAsync(console, parse.GetValue(config), overrides, parse.GetValue(bootstrap) ?? [], ct);
         });
         return command;

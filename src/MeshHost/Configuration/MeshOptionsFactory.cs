@@ -58,8 +58,17 @@ internal static class MeshOptionsFactory
             bootstrap.Add(await ResolveAsync(value, cancellationToken).ConfigureAwait(false));
         }
 
+        TimeSpan keepAlive = ParseDuration(settings.KeepAliveInterval, "Mesh:KeepAliveInterval");
+        var transport = new Transport.TransportOptions();
+        if (keepAlive < TimeSpan.FromSeconds(1) || keepAlive >= transport.IdleTimeout)
+        {
+            throw new UsageException($"Mesh:KeepAliveInterval ({settings.KeepAliveInterval}) must be at least 1 s and below the idle timeout ({transport.IdleTimeout.TotalSeconds:0} s); NAT mappings commonly expire after 30 s, so 15-25 s is the useful range.");
+        }
+
         return new MeshNodeOptions
         {
+            Transport = transport with { KeepAliveInterval = keepAlive },
+            Relay = CreateRelayOptions(settings.Relay ?? new RelaySettings()),
             DataDirectory = Path.GetFullPath(settings.DataDirectory),
             ListenEndPoint = new IPEndPoint(listen, settings.Port),
             PortFallback = settings.PortFallback,
@@ -68,6 +77,76 @@ internal static class MeshOptionsFactory
             TargetConnections = settings.TargetConnections,
             MaxConnections = settings.MaxConnections,
         };
+    }
+
+    /// <summary>Checks the <c>Mesh:Relay</c> section.</summary>
+    /// <exception cref="UsageException">A value is out of range.</exception>
+    public static Mesh.Nat.RelayOptions CreateRelayOptions(RelaySettings relay)
+    {
+        Mesh.Nat.RelayServeMode serve = relay.Serve?.Trim().ToLowerInvariant() switch
+        {
+            "auto" => Mesh.Nat.RelayServeMode.Auto,
+            "on" => Mesh.Nat.RelayServeMode.On,
+            "off" => Mesh.Nat.RelayServeMode.Off,
+            _ => throw new UsageException($"Mesh:Relay:Serve is '{relay.Serve}'; use auto (serve while publicly reachable), on or off."),
+        };
+
+        if (relay.MaxCircuits is < 0 or > 100_000)
+        {
+            throw new UsageException($"Mesh:Relay:MaxCircuits ({relay.MaxCircuits}) must be between 0 and 100000.");
+        }
+
+        if (relay.MaxBytesPerSecondPerCircuit < 2048)
+        {
+            throw new UsageException($"Mesh:Relay:MaxBytesPerSecondPerCircuit ({relay.MaxBytesPerSecondPerCircuit}) must be at least 2048 (one relayed packet per second is no path at all).");
+        }
+
+        if (relay.MaxBytesPerSecond < 2048)
+        {
+            throw new UsageException($"Mesh:Relay:MaxBytesPerSecond ({relay.MaxBytesPerSecond}) must be at least 2048.");
+        }
+
+        TimeSpan duration = ParseDuration(relay.MaxCircuitDuration, "Mesh:Relay:MaxCircuitDuration");
+        if (duration < TimeSpan.FromSeconds(10))
+        {
+            throw new UsageException($"Mesh:Relay:MaxCircuitDuration ({relay.MaxCircuitDuration}) must be at least 10 s.");
+        }
+
+        return new Mesh.Nat.RelayOptions
+        {
+            Serve = serve,
+            MaxCircuits = relay.MaxCircuits,
+            MaxBytesPerSecondPerCircuit = relay.MaxBytesPerSecondPerCircuit,
+            MaxCircuitDuration = duration,
+            MaxBytesPerSecond = relay.MaxBytesPerSecond,
+        };
+    }
+
+    /// <summary>Parses a duration: whole or decimal seconds (<c>15</c>), a number with <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c>, or <c>hh:mm:ss</c>.</summary>
+    /// <exception cref="UsageException">None of these, or not positive.</exception>
+    public static TimeSpan ParseDuration(string? value, string key)
+    {
+        string text = (value ?? "").Trim();
+        (string number, double scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (text[..^2], 0.001),
+            _ when text.EndsWith('s') || text.EndsWith('S') => (text[..^1], 1.0),
+            _ when text.EndsWith('m') || text.EndsWith('M') => (text[..^1], 60.0),
+            _ when text.EndsWith('h') || text.EndsWith('H') => (text[..^1], 3600.0),
+            _ => (text, 1.0),
+        };
+
+        TimeSpan result;
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) && double.IsFinite(amount))
+        {
+            result = TimeSpan.FromSeconds(amount * scale);
+        }
+        else if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out result))
+        {
+            throw new UsageException($"{key} is '{value}', which is not a duration (for example 15, 15s, 2m, 1h or 00:00:15).");
+        }
+
+        return result > TimeSpan.Zero ? result : throw new UsageException($"{key} ({value}) must be positive.");
     }
 
     /// <summary>Parses <c>off</c> (null: discovery off) or an IP address.</summary>

@@ -38,4 +38,29 @@ internal sealed class MeshSettings
 
     /// <summary>The most sessions kept.</summary>
     public int MaxConnections { get; set; } = 64;
+
+    /// <summary>How often an otherwise silent session sends a keepalive (keeps NAT mappings open): seconds, or 15s / 1m / 00:00:15.</summary>
+    public string KeepAliveInterval { get; set; } = "15s";
+
+    /// <summary>Relay serving and limits (<c>Mesh:Relay:*</c>).</summary>
+    public RelaySettings Relay { get; set; } = new();
+}
+
+/// <summary>The <c>Mesh:Relay</c> section (docs/host.md, docs/nat.md).</summary>
+internal sealed class RelaySettings
+{
+    /// <summary><c>auto</c> (serve while publicly reachable), <c>on</c> or <c>off</c>.</summary>
+    public string Serve { get; set; } = "auto";
+
+    /// <summary>The most circuits relayed at once.</summary>
+    public int MaxCircuits { get; set; } = 64;
+
+    /// <summary>Each circuit's bandwidth per direction, bytes per second.</summary>
+    public long MaxBytesPerSecondPerCircuit { get; set; } = 1024 * 1024;
+
+    /// <summary>How long a circuit may live: seconds, or 30m / 1h / 01:00:00.</summary>
+    public string MaxCircuitDuration { get; set; } = "1h";
+
+    /// <summary>All circuits together, bytes per second forwarded.</summary>
+    public long MaxBytesPerSecond { get; set; } = 32L * 1024 * 1024;
 }

@@ -15,20 +15,22 @@ internal sealed class ControlClient : IDisposable
     private readonly HttpClient _http;
     private readonly string _dataDirectory;
 
-    private ControlClient(string dataDirectory, int port, string token)
+    private ControlClient(string dataDirectory, int port, string token, TimeSpan requestTimeout)
     {
         _dataDirectory = dataDirectory;
         _http = new HttpClient
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/"),
-            Timeout = RequestTimeout,
+            Timeout = requestTimeout,
         };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     /// <summary>Finds the node running for <paramref name="dataDirectory"/>.</summary>
     /// <exception cref="NodeNotRunningException">There is no control file, or it names a process that has exited.</exception>
-    public static ControlClient Open(string dataDirectory)
+    /// <param name="dataDirectory">The node's data directory.</param>
+    /// <param name="requestTimeout">How long a request may take; null for the default, longer than the server's bound on lookups and dials.</param>
+    public static ControlClient Open(string dataDirectory, TimeSpan? requestTimeout = null)
     {
         ControlFile file = ControlFileStore.TryRead(dataDirectory) ?? throw new NodeNotRunningException(dataDirectory, null);
         if (!IsRunning(file.Pid))
@@ -38,7 +40,7 @@ internal sealed class ControlClient : IDisposable
 
         string token = ControlToken.TryRead(dataDirectory)
             ?? throw new NodeNotRunningException(dataDirectory, $"there is no {Configuration.DataDirectory.TokenFileName}");
-        return new ControlClient(dataDirectory, file.Port, token);
+        return new ControlClient(dataDirectory, file.Port, token, requestTimeout ?? RequestTimeout);
     }
 
     public Task<ControlReply> GetAsync(string path, CancellationToken cancellationToken) =>

@@ -25,7 +25,25 @@ internal sealed record StatusResponse(
     int StoredRecords,
     int OpenChannels,
     IReadOnlyList<string> Topics,
-    CountersResponse Counters);
+    CountersResponse Counters,
+    NatResponse Nat);
+
+/// <summary>The NAT part of <see cref="StatusResponse"/> (docs/nat.md).</summary>
+/// <param name="Class">unknown, public, port-preserving, endpoint-independent or symmetric.</param>
+/// <param name="ReflexiveEndPoint">Where peers see the node through its NAT, or null.</param>
+/// <param name="PubliclyReachable">Whether unsolicited datagrams reach the node; null when unknown.</param>
+/// <param name="Candidates">Direct candidates offered to peers.</param>
+/// <param name="Relays">Relays in use, as <c>id@ip:port</c>.</param>
+/// <param name="RelayServing">Whether the node relays for others.</param>
+/// <param name="ActiveCircuits">Circuits the node relays now.</param>
+internal sealed record NatResponse(
+    string Class,
+    string? ReflexiveEndPoint,
+    bool? PubliclyReachable,
+    IReadOnlyList<string> Candidates,
+    IReadOnlyList<string> Relays,
+    bool RelayServing,
+    int ActiveCircuits);
 
 /// <summary>The node's counters in <see cref="StatusResponse"/>.</summary>
 internal sealed record CountersResponse(
@@ -48,7 +66,9 @@ internal sealed record CountersResponse(
 internal sealed record PeersResponse(IReadOnlyList<PeerResponse> Peers);
 
 /// <summary>One connected peer.</summary>
-internal sealed record PeerResponse(string Id, string EndPoint, double RoundTripTimeMs, double ConnectedForSeconds, bool Outbound);
+/// <param name="Path"><c>direct</c> or <c>relayed</c>.</param>
+/// <param name="Relay">The relay's id when relayed, else null.</param>
+internal sealed record PeerResponse(string Id, string EndPoint, double RoundTripTimeMs, double ConnectedForSeconds, bool Outbound, string Path, string? Relay);
 
 /// <summary><c>GET /v1/dht/find/{id}</c>.</summary>
 internal sealed record FindResponse(string Id, bool Found, bool Connected, IReadOnlyList<string> EndPoints, IReadOnlyList<ContactResponse> Closest, int Hops, double ElapsedMs);
@@ -60,7 +80,10 @@ internal sealed record ContactResponse(string Id, string EndPoint);
 internal sealed record ConnectRequest(string? Id);
 
 /// <summary><c>POST /v1/peers/connect</c> answer.</summary>
-internal sealed record ConnectResponse(string Id, bool Connected, double ElapsedMs);
+/// <param name="Path"><c>direct</c> or <c>relayed</c>: the path sends take now (null if the session closed meanwhile).</param>
+/// <param name="Relay">The relay's id when relayed.</param>
+/// <param name="EndPoint">The peer's endpoint, or the relay's when relayed.</param>
+internal sealed record ConnectResponse(string Id, bool Connected, double ElapsedMs, string? Path = null, string? Relay = null, string? EndPoint = null);
 
 /// <summary><c>GET /v1/plugins</c>.</summary>
 internal sealed record PluginsResponse(IReadOnlyList<PluginResponse> Plugins);

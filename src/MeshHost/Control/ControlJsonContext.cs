@@ -15,6 +15,8 @@ namespace MeshHost.Control;
 [JsonSerializable(typeof(FindResponse))]
 [JsonSerializable(typeof(ConnectRequest))]
 [JsonSerializable(typeof(ConnectResponse))]
+[JsonSerializable(typeof(PingRequest))]
+[JsonSerializable(typeof(PingResponse))]
 [JsonSerializable(typeof(PluginsResponse))]
 [JsonSerializable(typeof(PluginResponse))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext

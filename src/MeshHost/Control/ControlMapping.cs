@@ -1,6 +1,7 @@
 using System.Net;
 using MeshHost.Mesh;
-using MeshHost.Sdk;
+using MeshHost.Mesh.Nat;
+using MeshHost.Transport;
 
 namespace MeshHost.Control;
 
@@ -37,20 +38,44 @@ internal static class ControlMapping
                 c.LanPeersDiscovered,
                 c.TopicPublished,
                 c.TopicDelivered,
-                c.TopicDropped));
+                c.TopicDropped),
+            ToResponse(status.Nat));
     }
 
-    public static PeersResponse ToResponse(IReadOnlyList<ConnectedPeer> peers)
+    public static NatResponse ToResponse(NatInfo nat)
+    {
+        string[] relays = new string[nat.Relays.Count];
+        for (int i = 0; i < relays.Length; i++)
+        {
+            relays[i] = nat.Relays[i].ToString();
+        }
+
+        return new NatResponse(
+            nat.Class.ToName(),
+            nat.ReflexiveEndPoint?.ToString(),
+            nat.PubliclyReachable,
+            ToStrings(nat.Candidates),
+            relays,
+            nat.RelayServing,
+            nat.ActiveCircuits);
+    }
+
+    public static PeersResponse ToResponse(IReadOnlyList<PeerPath> peers)
     {
         PeerResponse[] result = new PeerResponse[peers.Count];
         for (int i = 0; i < result.Length; i++)
         {
-            ConnectedPeer p = peers[i];
-            result[i] = new PeerResponse(p.Id.ToString(), p.EndPoint, p.RoundTripTime.TotalMilliseconds, p.ConnectedFor.TotalSeconds, p.Outbound);
+            PeerPath p = peers[i];
+            result[i] = new PeerResponse(p.Id.ToString(), p.EndPoint.ToString(), p.RoundTripTime.TotalMilliseconds, p.ConnectedFor.TotalSeconds, p.Outbound, PathName(p), p.Relay?.ToString());
         }
 
         return new PeersResponse(result);
     }
+
+    public static ConnectResponse ToConnectResponse(NodeId id, PeerPath? path, TimeSpan elapsed) =>
+        new(id.ToString(), true, elapsed.TotalMilliseconds, path is null ? null : PathName(path), path?.Relay?.ToString(), path?.EndPoint.ToString());
+
+    private static string PathName(PeerPath path) => path.Relayed ? "relayed" : "direct";
 
     public static FindResponse ToResponse(PeerLookup lookup, TimeSpan elapsed)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MeshHost.Mesh;
+using MeshHost.Mesh.Nat;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -66,9 +67,9 @@ internal sealed class CoreControlApiModule : IControlApiModule
         long started = _time.GetTimestamp();
         try
         {
-            bool done = await BoundedAsync(async ct => { await _node.ConnectAsync(target, ct).ConfigureAwait(false); return true; }, context.RequestAborted).ConfigureAwait(false);
-            return done
-                ? Results.Json(new ConnectResponse(target.ToString(), true, _time.GetElapsedTime(started).TotalMilliseconds), ControlJsonContext.Default.ConnectResponse)
+            var outcome = await BoundedAsync(async ct => new ConnectOutcome(await _node.ConnectAsync(target, ct).ConfigureAwait(false)), context.RequestAborted).ConfigureAwait(false);
+            return outcome is not null
+                ? Results.Json(ControlMapping.ToConnectResponse(target, outcome.Path, _time.GetElapsedTime(started)), ControlJsonContext.Default.ConnectResponse)
                 : TimedOut("The dial");
         }
         catch (MeshException e)
@@ -98,4 +99,7 @@ internal sealed class CoreControlApiModule : IControlApiModule
 
     private static IResult TimedOut(string what) =>
         ControlResults.Error(StatusCodes.Status504GatewayTimeout, ControlResults.Timeout, $"{what} took longer than {OperationTimeout.TotalSeconds:0} s.");
+
+    /// <summary>A dial's answer; a class so that "timed out" (null) differs from "connected, path unknown".</summary>
+    private sealed record ConnectOutcome(PeerPath? Path);
 }

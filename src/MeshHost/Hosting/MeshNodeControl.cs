@@ -1,5 +1,6 @@
 using MeshHost.Control;
 using MeshHost.Mesh;
+using MeshHost.Mesh.Nat;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 
@@ -17,9 +18,13 @@ internal sealed class MeshNodeControl : INodeControl
 
     public MeshStatus GetStatus() => _service.Node.GetStatus();
 
-    public IReadOnlyList<ConnectedPeer> GetPeers() => _service.Node.Connected;
+    public IReadOnlyList<PeerPath> GetPeers() => _service.Node.GetPeerPaths();
 
     public Task<PeerLookup> FindPeerAsync(NodeId id, CancellationToken cancellationToken) => _service.Node.FindPeerAsync(id, cancellationToken);
 
-    public Task ConnectAsync(NodeId id, CancellationToken cancellationToken) => _service.Node.ConnectAsync(NodeIds.ToPeerId(id), cancellationToken);
+    public async Task<PeerPath?> ConnectAsync(NodeId id, CancellationToken cancellationToken)
+    {
+        await _service.Node.ConnectAsync(NodeIds.ToPeerId(id), cancellationToken).ConfigureAwait(false);
+        return _service.Node.GetPeerPaths().FirstOrDefault(p => p.Id == id);
+    }
 }

@@ -1,6 +1,7 @@
 using MeshHost.Configuration;
 using MeshHost.Control;
 using MeshHost.Mesh;
+using MeshHost.Ping;
 using MeshHost.Plugins;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -82,6 +83,9 @@ internal sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton<MeshNodeService>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<MeshNodeService>());
         builder.Services.AddSingleton<INodeControl, MeshNodeControl>();
+        builder.Services.AddSingleton<EchoService>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<EchoService>());
+        builder.Services.AddSingleton<IControlApiModule, PingControlApiModule>();
         builder.Services.AddSingleton(plugins);
         builder.Services.AddSingleton<PluginHostService>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<PluginHostService>());

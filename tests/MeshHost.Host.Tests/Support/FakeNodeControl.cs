@@ -1,6 +1,7 @@
 using System.Net;
 using MeshHost.Control;
 using MeshHost.Mesh;
+using MeshHost.Mesh.Nat;
 using MeshHost.Sdk;
 using MeshHost.Transport;
 
@@ -30,10 +31,20 @@ internal sealed class FakeNodeControl : INodeControl
         Topics = ["chat"],
         LanBeaconAddress = IPAddress.Loopback,
         Counters = new MeshCounters { DialsSucceeded = 3 },
+        Nat = new NatInfo
+        {
+            Class = NatClass.PortPreserving,
+            ReflexiveEndPoint = IPEndPoint.Parse("203.0.113.5:47801"),
+            PubliclyReachable = false,
+            Candidates = [IPEndPoint.Parse("203.0.113.5:47801"), IPEndPoint.Parse("10.0.0.2:47801")],
+            Relays = [new RelayEndPoint(PeerId, IPEndPoint.Parse("198.51.100.1:47800"))],
+            RelayServing = false,
+            ActiveCircuits = 0,
+        },
     };
 
-    public IReadOnlyList<ConnectedPeer> GetPeers() =>
-        [new ConnectedPeer(NodeIds.ToPeerId(PeerId), "127.0.0.1:47802", TimeSpan.FromMilliseconds(1.5), TimeSpan.FromSeconds(30), Outbound: true)];
+    public IReadOnlyList<PeerPath> GetPeers() =>
+        [new PeerPath(PeerId, new IPEndPoint(IPAddress.Loopback, 47_802), TimeSpan.FromMilliseconds(1.5), TimeSpan.FromSeconds(30), Outbound: true, Relayed: false, Relay: null)];
 
     public Task<PeerLookup> FindPeerAsync(NodeId id, CancellationToken cancellationToken)
     {
@@ -47,14 +58,14 @@ internal sealed class FakeNodeControl : INodeControl
             Hops: 2));
     }
 
-    public Task ConnectAsync(NodeId id, CancellationToken cancellationToken)
+    public Task<PeerPath?> ConnectAsync(NodeId id, CancellationToken cancellationToken)
     {
         if (ConnectFailure is not null)
         {
-            return Task.FromException(ConnectFailure);
+            return Task.FromException<PeerPath?>(ConnectFailure);
         }
 
         Connected.Add(id);
-        return Task.CompletedTask;
+        return Task.FromResult<PeerPath?>(new PeerPath(id, new IPEndPoint(IPAddress.Loopback, 47_803), TimeSpan.FromMilliseconds(2), TimeSpan.Zero, Outbound: true, Relayed: true, Relay: UnknownId));
     }
 }

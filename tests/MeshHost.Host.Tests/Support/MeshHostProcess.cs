@@ -19,6 +19,7 @@ internal sealed class MeshHostProcess : IDisposable
 
     private MeshHostProcess(IReadOnlyList<string> args)
     {
+        RequireLoopbackBeacons(args);
         string dll = Path.Combine(AppContext.BaseDirectory, "meshhost.dll");
         ProcessStartInfo start = new(DotnetHost)
         {
@@ -88,6 +89,27 @@ internal sealed class MeshHostProcess : IDisposable
     }
 
     public static MeshHostProcess Start(params string[] args) => new(args);
+
+    /// <summary>
+    /// Nodes that tests and CI start beacon to loopback or not at all: a beacon to a LAN or broadcast
+    /// address would leave this machine. (The NAT lab beacons inside its own namespaces; tests/lab checks that.)
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><c>run</c> was given a beacon address beyond loopback.</exception>
+    internal static void RequireLoopbackBeacons(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0] != "run")
+        {
+            return;
+        }
+
+        for (int i = 1; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--lan-beacon" && System.Net.IPAddress.TryParse(args[i + 1], out System.Net.IPAddress? address) && !System.Net.IPAddress.IsLoopback(address))
+            {
+                throw new InvalidOperationException($"A test may not start a node that beacons to {address}: use --lan-beacon 127.0.0.1 or off.");
+            }
+        }
+    }
 
     /// <summary>Runs a command to completion.</summary>
     public static async Task<CommandResult> RunAsync(params string[] args)

@@ -24,7 +24,8 @@ internal sealed class TestNodes : IAsyncDisposable
         MeshNode? seed = null,
         Func<MeshNodeOptions, MeshNodeOptions>? configure = null,
         IDatagramSocket? socket = null,
-        string? dataDirectory = null)
+        string? dataDirectory = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var options = new MeshNodeOptions
         {
@@ -36,7 +37,7 @@ internal sealed class TestNodes : IAsyncDisposable
             Socket = socket,
         };
         options = configure?.Invoke(options) ?? options;
-        MeshNode node = await MeshNode.StartAsync(options).WaitAsync(Timeout);
+        MeshNode node = await MeshNode.StartAsync(options, loggerFactory).WaitAsync(Timeout);
         lock (_nodes)
         {
             _nodes.Add(node);
