@@ -30,6 +30,9 @@ public sealed partial class Session : ILaneSendContext
     private readonly int[] _packetLengths = new int[MaxPacketsPerPass];
     private readonly SocketAddress?[] _packetDestinations = new SocketAddress[MaxPacketsPerPass];
 
+    /// <summary>For each packet built in a pass: its packet number plus one when it is a path-MTU probe, else 0.</summary>
+    private readonly ulong[] _probeNumbers = new ulong[MaxPacketsPerPass];
+
     private ulong _nextPacketNumber;
     private int _flushRequested;
     private int _flushing;
@@ -207,17 +210,21 @@ public sealed partial class Session : ILaneSendContext
                     _finishDatagram.CopyTo(finish, 0);
                     _packetLengths[0] = _finishDatagram.Length;
                     _packetDestinations[0] = _remoteAddress;
+                    _probeNumbers[0] = 0;
                     count = 1;
                 }
 
                 while (count < MaxPacketsPerPass)
                 {
+                    bool probeBefore = _mtuProbeInFlight;
+                    ulong number = _nextPacketNumber;
                     int length = BuildPacket(count, now);
                     if (length == 0)
                     {
                         break;
                     }
 
+                    _probeNumbers[count] = !probeBefore && _mtuProbeInFlight ? number + 1 : 0; // +1: 0 means "not a probe"
                     _packetLengths[count] = length;
                     _packetDestinations[count] = _remoteAddress;
                     count++;
@@ -243,6 +250,10 @@ public sealed partial class Session : ILaneSendContext
                     lock (_lock)
                     {
                         OnDatagramTooLarge(_packetLengths[i]);
+                        if (_probeNumbers[i] != 0 && _sent.DiscardRefusedProbe(_probeNumbers[i] - 1, this))
+                        {
+                            Interlocked.Exchange(ref _flushRequested, 1); // the window it held is free: send what waited
+                        }
                     }
                 }
             }

@@ -153,6 +153,49 @@ internal sealed class SentPacketTracker
         }
     }
 
+    /// <summary>
+    /// A path-MTU probe the local stack refused to send (larger than the interface's MTU with DF
+    /// set): it never left, so it leaves flight at once, with no congestion response, instead of
+    /// holding the congestion window until the loss timer declares it lost. A first probe is far
+    /// larger than a new session's window, so waiting held every reply of a new session for the
+    /// first probe timeout (about a second).
+    /// </summary>
+    /// <returns>True when the packet was an outstanding probe and is gone now.</returns>
+    public bool DiscardRefusedProbe(ulong packetNumber, IRecoveryHandler handler)
+    {
+        for (int i = _count - 1; i >= 0; i--)
+        {
+            int slot = Slot(i);
+            if (_packets[slot].PacketNumber != packetNumber)
+            {
+                continue;
+            }
+
+            SentPacket packet = _packets[slot];
+            if (_states[slot] != Outstanding || !packet.IsPathMtuProbe)
+            {
+                return false;
+            }
+
+            _states[slot] = Lost;
+            _outstanding--;
+            if (packet.InFlight)
+            {
+                if (packet.AckEliciting)
+                {
+                    _ackElicitingInFlight--;
+                }
+
+                CongestionController.OnPacketDiscarded(packet.Size);
+            }
+
+            handler.OnPacketLost(in packet); // whatever rode in it (an ACK, MAX_DATA, a path frame) goes again
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>The oldest packet still awaiting acknowledgement or loss; false when none is.</summary>
     public bool TryGetOldestOutstanding(out SentPacket packet)
     {

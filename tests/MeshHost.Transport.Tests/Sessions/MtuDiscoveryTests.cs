@@ -74,6 +74,26 @@ public sealed class MtuDiscoveryTests(ITestOutputHelper output)
         Assert.Equal(0, harness.Network.Statistics.RejectedTooLarge);
     }
 
+    [Fact]
+    public void A_new_sessions_first_reply_does_not_wait_behind_a_probe_the_path_refuses()
+    {
+        // The sockets allow 65,507 bytes, the links between the nodes 1500 (an Ethernet interface
+        // with DF set refuses larger datagrams at once). The first probe, far larger than a new
+        // session's congestion window, must not hold the window until the probe timeout.
+        using var harness = new SessionHarness(conditions: new LinkConditions { Latency = OneWay });
+        var (clientEndpoint, clientHandler) = harness.AddEndpoint();
+        var (serverEndpoint, serverHandler) = harness.AddEndpoint();
+        var path = new LinkConditions { Latency = OneWay, Mtu = 1500 };
+        harness.Network.SetConditions(clientEndpoint.LocalEndPoint, serverEndpoint.LocalEndPoint, path);
+        harness.Network.SetConditions(serverEndpoint.LocalEndPoint, clientEndpoint.LocalEndPoint, path);
+        var (client, server) = harness.Connect(clientEndpoint, serverHandler, serverEndpoint);
+
+        Assert.Equal(SendResult.Queued, server.TrySend(0, DeliveryMethod.ReliableOrdered, new byte[200]));
+        harness.RunUntil(() => !clientHandler.Messages.IsEmpty, TimeSpan.FromMilliseconds(100)); // one way is 10 ms; the probe timeout ~1 s
+        Assert.True(harness.Network.Statistics.RejectedTooLarge > 0); // a probe was refused on the way
+        Assert.True(client.IsOpen);
+    }
+
     /// <summary>Keeps reliable data flowing both ways for <paramref name="duration"/> (a 4 KB message each way every 50 ms).</summary>
     private static void Exchange(SessionHarness harness, Session client, RecordingHandler serverHandler, TimeSpan duration)
     {
