@@ -216,15 +216,12 @@ public sealed partial class Session : ILaneSendContext
 
                 while (count < MaxPacketsPerPass)
                 {
-                    bool probeBefore = _mtuProbeInFlight;
-                    ulong number = _nextPacketNumber;
                     int length = BuildPacket(count, now);
                     if (length == 0)
                     {
                         break;
                     }
 
-                    _probeNumbers[count] = !probeBefore && _mtuProbeInFlight ? number + 1 : 0; // +1: 0 means "not a probe"
                     _packetLengths[count] = length;
                     _packetDestinations[count] = _remoteAddress;
                     count++;
@@ -404,6 +401,7 @@ public sealed partial class Session : ILaneSendContext
             position = payloadEnd;
         }
 
+        _probeNumbers[index] = mtuProbe ? packetNumber + 1 : 0; // +1: 0 means "not a probe"
         _keys.Send.Seal(packetNumber, span.Slice(0, HeaderSize), span.Slice(HeaderSize, position - HeaderSize), span.Slice(position, PacketProtection.TagSize));
         int length = position + PacketProtection.TagSize;
         _nextPacketNumber++;
