@@ -33,6 +33,9 @@ internal sealed record FileShareOptions
     /// <summary>Downloads running at once.</summary>
     public int MaxDownloads { get; init; } = 16;
 
+    /// <summary>Write verified blocks of files from 1 MiB past the page cache (<c>O_DIRECT</c>) where the system allows it.</summary>
+    public bool DirectWrites { get; init; } = true;
+
     public static FileShareOptions From(IConfiguration configuration)
     {
         var defaults = new FileShareOptions();
@@ -47,7 +50,21 @@ internal sealed record FileShareOptions
             RequestTimeout = TimeSpan.FromMilliseconds(Read(configuration, "RequestTimeoutMs", (long)defaults.RequestTimeout.TotalMilliseconds, 100, 600_000)),
             MaxFaultsPerPeer = (int)Read(configuration, nameof(MaxFaultsPerPeer), defaults.MaxFaultsPerPeer, 1, 1000),
             MaxDownloads = (int)Read(configuration, nameof(MaxDownloads), defaults.MaxDownloads, 1, 256),
+            DirectWrites = ReadBool(configuration, nameof(DirectWrites), defaults.DirectWrites),
         };
+    }
+
+    private static bool ReadBool(IConfiguration configuration, string key, bool fallback)
+    {
+        string? text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        return bool.TryParse(text, out bool value)
+            ? value
+            : throw new InvalidDataException($"Plugins:meshhost.fileshare:{key} is '{text}'; it must be true or false.");
     }
 
     private static long Read(IConfiguration configuration, string key, long fallback, long min, long max)

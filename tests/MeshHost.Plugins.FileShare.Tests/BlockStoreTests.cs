@@ -193,6 +193,95 @@ public sealed class BlockStoreTests
         Assert.True(File.Exists(target + BlockStore.PartExtension));
     }
 
+    [Fact]
+    public async Task Direct_writes_bring_a_file_with_a_short_last_block_out_whole_and_resume_after_a_crash()
+    {
+        // 1 MiB + 5000 bytes: 65 blocks in 17 pieces; the last block's first 4 KiB go out directly and
+        // its last 904 bytes through the page cache.
+        const int BigSize = (1 << 20) + 5000;
+        byte[] data = MerkleTreeTests.Generate(BigSize, seed: 12);
+        using var directory = new TempDirectory();
+        string target = Path.Combine(directory.Path, "big.bin");
+        MerkleTree tree = await MerkleTreeTests.HashAsync(data, PieceSize);
+
+        using (BlockStore store = BlockStore.Open(target, tree, directWrites: true))
+        {
+            // This suite runs on Linux with ext4 (and tmpfs takes O_DIRECT since Linux 6.6).
+            Assert.Equal(OperatingSystem.IsLinux(), store.WritesDirect);
+            for (int piece = 0; piece < tree.PieceCount; piece += 2)
+            {
+                Assert.Equal(tree.BlocksInPiece(piece), WritePiece(store, data, piece));
+            }
+
+            store.Flush();
+        }
+
+        using (BlockStore resumed = BlockStore.Open(target, tree, directWrites: true))
+        {
+            Assert.Equal((tree.PieceCount / 2 * tree.BlocksPerPiece) + tree.BlocksInPiece(tree.PieceCount - 1), resumed.VerifiedBlocks);
+            for (int piece = 1; piece < tree.PieceCount; piece += 2)
+            {
+                Assert.Equal(tree.BlocksInPiece(piece), WritePiece(resumed, data, piece));
+            }
+
+            Assert.True(resumed.IsComplete);
+            resumed.Complete();
+            Assert.False(resumed.WritesDirect);
+        }
+
+        Assert.Equal(data, await File.ReadAllBytesAsync(target, TestContext.Timeout));
+    }
+
+    [Fact]
+    public async Task Files_under_a_mebibyte_and_stores_opened_without_direct_writes_use_the_page_cache()
+    {
+        using var directory = new TempDirectory();
+        MerkleTree small = await MerkleTreeTests.HashAsync(_data, PieceSize);
+        MerkleTree big = await MerkleTreeTests.HashAsync(MerkleTreeTests.Generate(2 << 20, seed: 13), PieceSize);
+
+        using BlockStore smallStore = BlockStore.Open(Path.Combine(directory.Path, "small"), small, directWrites: true);
+        using BlockStore bigStore = BlockStore.Open(Path.Combine(directory.Path, "big"), big, directWrites: false);
+        Assert.False(smallStore.WritesDirect);
+        Assert.False(bigStore.WritesDirect);
+    }
+
+    [Fact]
+    public void Direct_writes_take_only_whole_aligned_units()
+    {
+        using var directory = new TempDirectory();
+        string path = Path.Combine(directory.Path, "file");
+        File.WriteAllBytes(path, new byte[3 * DirectFileWriter.Alignment]);
+        Assert.Null(DirectFileWriter.TryOpen(Path.Combine(directory.Path, "missing")));
+        using DirectFileWriter? writer = DirectFileWriter.TryOpen(path);
+        Assert.Equal(OperatingSystem.IsLinux(), writer is not null);
+        if (writer is null)
+        {
+            return;
+        }
+
+        byte[] data = MerkleTreeTests.Generate((2 * DirectFileWriter.Alignment) + 100, seed: 14);
+        Assert.Equal(0, writer.WriteAligned(data, 1));
+        Assert.Equal(0, writer.WriteAligned(data.AsSpan(0, DirectFileWriter.Alignment - 1), 0));
+        Assert.Equal(2 * DirectFileWriter.Alignment, writer.WriteAligned(data, DirectFileWriter.Alignment));
+
+        byte[] onDisk = File.ReadAllBytes(path);
+        Assert.All(onDisk.AsSpan(0, DirectFileWriter.Alignment).ToArray(), b => Assert.Equal(0, b));
+        Assert.Equal(data.AsSpan(0, 2 * DirectFileWriter.Alignment).ToArray(), onDisk.AsSpan(DirectFileWriter.Alignment).ToArray());
+    }
+
+    // Writes one whole piece the way a download does: its blocks and proofs in one call.
+    private static int WritePiece(BlockStore store, byte[] data, int piece)
+    {
+        MerkleTree tree = store.Tree;
+        int count = tree.BlocksInPiece(piece);
+        ReadOnlySpan<byte> pieceData = data.AsSpan(piece * tree.PieceSize, tree.PieceLength(piece));
+        int proofLength = tree.PieceHeight * MerkleHash.HashSize;
+        byte[] proofs = new byte[count * proofLength];
+        Assert.True(tree.CreateProofs(pieceData, piece, 0, count, proofs));
+        var results = new BlockWriteResult[count];
+        return store.WriteBlocks(piece * tree.BlocksPerPiece, count, pieceData, proofs, results);
+    }
+
     private void WriteAllAndCrash(string target, MerkleTree tree)
     {
         using BlockStore store = BlockStore.Open(target, tree);

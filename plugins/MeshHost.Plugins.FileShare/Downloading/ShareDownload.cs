@@ -257,7 +257,7 @@ internal sealed partial class ShareDownload : IPieceSource
                     continue;
                 }
 
-                BlockStore store = BlockStore.Open(targets[i], tree);
+                BlockStore store = BlockStore.Open(targets[i], tree, _env.Options.DirectWrites);
                 stores[i] = store;
                 for (int piece = 0; piece < tree.PieceCount; piece++)
                 {

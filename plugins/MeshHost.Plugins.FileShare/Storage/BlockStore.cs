@@ -41,6 +41,9 @@ internal sealed class BlockStore : IDisposable
     /// <summary>Appended to the part file's name for its sidecar.</summary>
     public const string SidecarExtension = ".bits";
 
+    /// <summary>Files smaller than this are written through the page cache only (a direct handle is not worth its descriptor).</summary>
+    public const long DirectWriteMinimumSize = 1 << 20;
+
     // Blocks per write whose verification results fit on the stack (a request carries at most 48).
     private const int StackBlocks = 64;
 
@@ -53,6 +56,7 @@ internal sealed class BlockStore : IDisposable
     private readonly Lock _flushSync = new();
     private readonly Lock _writeSync = new();
     private FileStream? _file;
+    private DirectFileWriter? _direct;
     private int _verifiedCount;
     private bool _dirty;
 
@@ -72,6 +76,9 @@ internal sealed class BlockStore : IDisposable
     /// <summary>Blocks verified so far.</summary>
     public int VerifiedBlocks => _verifiedCount;
 
+    /// <summary>Whether verified blocks bypass the page cache (<see cref="DirectFileWriter"/>); false once a direct write failed.</summary>
+    public bool WritesDirect => Volatile.Read(ref _direct) is not null;
+
     /// <summary>Whether every block is verified (<see cref="Complete"/> may be called).</summary>
     public bool IsComplete => _verifiedCount == _tree.BlockCount;
 
@@ -79,8 +86,9 @@ internal sealed class BlockStore : IDisposable
     /// Opens (or creates) the part file for <paramref name="targetPath"/> and rechecks what it holds.
     /// The target's folder must exist.
     /// </summary>
+    /// <param name="directWrites">Write verified blocks with <c>O_DIRECT</c> where the system allows it and the file is at least <see cref="DirectWriteMinimumSize"/>.</param>
     /// <exception cref="IOException">The target already exists, or the part file cannot be opened or sized (disk full, permissions).</exception>
-    public static BlockStore Open(string targetPath, MerkleTree tree)
+    public static BlockStore Open(string targetPath, MerkleTree tree, bool directWrites = false)
     {
         targetPath = Path.GetFullPath(targetPath);
         if (File.Exists(targetPath))
@@ -100,6 +108,11 @@ internal sealed class BlockStore : IDisposable
 
             byte[]? claimed = hadData ? BlockStoreSidecar.Read(store._sidecarPath, tree) : null;
             store.Recheck(claimed, recheckAll: hadData && claimed is null);
+            if (directWrites && tree.Size >= DirectWriteMinimumSize && !store.IsComplete)
+            {
+                store._direct = DirectFileWriter.TryOpen(store._partPath);
+            }
+
             store._dirty = true;
             store.Flush();
             return store;
@@ -190,15 +203,19 @@ internal sealed class BlockStore : IDisposable
             int length = (int)Math.Min((long)(end - i) * MerkleHash.BlockSize, data.Length - offset);
             // One writer at a time: concurrent writes to one file contend on its inode lock in the kernel,
             // and the spinning cost more CPU than waiting here (measured with perf, docs/fileshare.md).
-            // One pwrite per block, not one per run: the kernel sizes the page-cache folios it allocates
-            // by the write's length, and on a VM large folios come from memory the host reclaimed, so a
-            // 256 KiB write costs several times the CPU of sixteen 16 KiB ones (docs/benchmarks.md).
             lock (_writeSync)
             {
                 long position = ((long)firstBlock * MerkleHash.BlockSize) + offset;
-                for (int done = 0; done < length; done += MerkleHash.BlockSize)
+                ReadOnlySpan<byte> run = data.Slice(offset, length);
+                int direct = WriteDirect(run, position);
+
+                // Through the page cache: one pwrite per block, not one per run, because the kernel sizes
+                // the page-cache folios it allocates by the write's length, and on a VM large folios come
+                // from memory the host reclaimed, so a 256 KiB write costs several times the CPU of
+                // sixteen 16 KiB ones (docs/benchmarks.md).
+                for (int done = direct; done < length; done += MerkleHash.BlockSize)
                 {
-                    RandomAccess.Write(handle, data.Slice(offset + done, Math.Min(MerkleHash.BlockSize, length - done)), position + done);
+                    RandomAccess.Write(handle, run.Slice(done, Math.Min(MerkleHash.BlockSize, length - done)), position + done);
                 }
             }
 
@@ -314,6 +331,9 @@ internal sealed class BlockStore : IDisposable
         Flush();
         lock (_flushSync)
         {
+            CloseDirect();
+
+            // fsync covers what either handle wrote (it is per file, not per descriptor).
             _file!.Flush(flushToDisk: true);
             _file.Dispose();
             _file = null;
@@ -328,8 +348,41 @@ internal sealed class BlockStore : IDisposable
     {
         lock (_flushSync)
         {
+            CloseDirect();
             _file?.Dispose();
             _file = null;
+        }
+    }
+
+    // Caller holds _writeSync. Returns how many bytes of the run went out directly; the rest is written
+    // through the page cache. A failed direct write (the device refused the alignment, the disk is full)
+    // turns direct writes off for this file and the whole run is written again through the page cache,
+    // which reports a real disk error itself.
+    private int WriteDirect(ReadOnlySpan<byte> run, long position)
+    {
+        if (_direct is not { } direct)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return direct.WriteAligned(run, position);
+        }
+        catch (IOException)
+        {
+            Volatile.Write(ref _direct, null);
+            direct.Dispose();
+            return 0;
+        }
+    }
+
+    private void CloseDirect()
+    {
+        lock (_writeSync)
+        {
+            _direct?.Dispose();
+            _direct = null;
         }
     }
 
