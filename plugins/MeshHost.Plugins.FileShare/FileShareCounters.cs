@@ -7,6 +7,8 @@ internal sealed class FileShareCounters
     private long _badRequests;
     private long _busy;
     private long _staleReads;
+    private long _damagedLeaves;
+    private long _hashedPieces;
 
     public long UploadedBytes => Interlocked.Read(ref _uploadedBytes);
 
@@ -19,6 +21,12 @@ internal sealed class FileShareCounters
     /// <summary>Pieces read from a shared file that no longer hashed to the share (the file changed).</summary>
     public long StaleReads => Interlocked.Read(ref _staleReads);
 
+    /// <summary>Saved leaf files found not to match their file's piece hashes (then deleted; the pieces are hashed instead).</summary>
+    public long DamagedLeafFiles => Interlocked.Read(ref _damagedLeaves);
+
+    /// <summary>Pieces hashed to build the proofs of a response, for want of saved leaf hashes (a download's part files, small files).</summary>
+    public long HashedPieces => Interlocked.Read(ref _hashedPieces);
+
     public void Uploaded(long bytes) => Interlocked.Add(ref _uploadedBytes, bytes);
 
     public void BadRequest() => Interlocked.Increment(ref _badRequests);
@@ -26,4 +34,8 @@ internal sealed class FileShareCounters
     public void Busy() => Interlocked.Increment(ref _busy);
 
     public void StaleRead() => Interlocked.Increment(ref _staleReads);
+
+    public void DamagedLeaves() => Interlocked.Increment(ref _damagedLeaves);
+
+    public void HashedPiece() => Interlocked.Increment(ref _hashedPieces);
 }

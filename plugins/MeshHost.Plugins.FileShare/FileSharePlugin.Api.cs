@@ -27,6 +27,8 @@ public sealed partial class FileSharePlugin
             w.WriteNumber("badRequests", Counters.BadRequests);
             w.WriteNumber("busyAnswers", Counters.BusyAnswers);
             w.WriteNumber("staleReads", Counters.StaleReads);
+            w.WriteNumber("damagedLeafFiles", Counters.DamagedLeafFiles);
+            w.WriteNumber("hashedPieces", Counters.HashedPieces);
         }))));
     }
 

@@ -32,6 +32,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
     private ShareServer? _server;
     private RateLimiter? _downloadLimit;
     private string _statePath = "";
+    private LeafStore? _leaves;
     private int _seed;
     private int _announcePending;
 
@@ -40,6 +41,9 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
 
     /// <inheritdoc/>
     public Version Version { get; } = new(1, 0, 0);
+
+    /// <summary>The saved leaf hashes of shared files (null until started).</summary>
+    internal LeafStore? Leaves => _leaves;
 
     /// <summary>What this node uploaded and refused.</summary>
     internal FileShareCounters Counters { get; } = new();
@@ -68,9 +72,11 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
         _channels.Have.Handle(_server.OnHaveAsync);
         _channels.Blocks.Handle(_server.OnBlocksAsync);
         _statePath = Path.Combine(context.DataDirectory, PersistedState.FileName);
+        _leaves = new LeafStore(Path.Combine(context.DataDirectory, LeavesFolder));
         _seed = context.LocalId.GetHashCode();
         context.Peers.PeerJoined += OnPeerJoined;
         Restore(PersistedState.Load(_statePath));
+        PruneLeaves(temporaryToo: true);
         return Task.CompletedTask;
     }
 
@@ -118,7 +124,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
     /// <exception cref="IOException">A file could not be read.</exception>
     internal async Task<(LocalShare Share, ShareLink Link)> ShareAsync(string path, CancellationToken cancellationToken)
     {
-        LocalShare share = await ShareBuilder.BuildAsync(path, cancellationToken).ConfigureAwait(false);
+        LocalShare share = await ShareBuilder.BuildAsync(path, cancellationToken, _leaves).ConfigureAwait(false);
         share.Time = Context.Time;
         ShareLayout layout = share.Layout;
         lock (_sync)
@@ -153,6 +159,9 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
 
         return (share, ShareLink.Create(layout.Root, layout.Metadata.Name, layout.TotalSize));
     }
+
+    /// <summary>The folder in the plugin's data directory that holds the saved leaf hashes (<see cref="LeafStore"/>).</summary>
+    internal const string LeavesFolder = "leaves";
 
     /// <summary>How long <c>share</c> waits for the first announcement before it prints the link anyway.</summary>
     internal static readonly TimeSpan AnnounceWait = TimeSpan.FromSeconds(10);
@@ -220,6 +229,8 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
             {
                 SaveState();
             }
+
+            PruneLeaves(temporaryToo: false);
         }
 
         return handle is not null || share is not null;
@@ -268,6 +279,24 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
         }
     }
 
+    // Leaf files of files no share serves any more go; so do those an interrupted hashing left, at start.
+    private void PruneLeaves(bool temporaryToo)
+    {
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        lock (_sync)
+        {
+            foreach (LocalShare share in _shares.Values)
+            {
+                foreach (MerkleTree tree in share.Layout.Trees)
+                {
+                    keep.Add(Convert.ToHexStringLower(tree.Root));
+                }
+            }
+        }
+
+        _leaves?.Prune(keep, temporaryToo);
+    }
+
     private void Restore(PersistedState state)
     {
         lock (_sync)
@@ -288,7 +317,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
                         stamps[i] = new FileStamp(entry.Sizes[i], entry.WriteTicks[i]);
                     }
 
-                    var share = new LocalShare(layout, entry.Source, entry.Paths, stamps) { Time = Context.Time };
+                    var share = new LocalShare(layout, entry.Source, entry.Paths, stamps, _leaves) { Time = Context.Time };
                     _shares[layout.RootHex] = share;
                     if (share.Recheck())
                     {
@@ -361,7 +390,7 @@ public sealed partial class FileSharePlugin : IMeshPlugin, IControlApiContributo
 
             ShareLayout layout = download.Layout;
             string source = Path.Combine(download.OutputDirectory, layout.Metadata.Name);
-            var share = new LocalShare(layout, source, paths, stamps) { Time = Context.Time };
+            var share = new LocalShare(layout, source, paths, stamps, _leaves) { Time = Context.Time };
             lock (_sync)
             {
                 if (_shares.Remove(layout.RootHex, out LocalShare? old))

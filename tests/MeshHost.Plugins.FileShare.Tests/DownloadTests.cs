@@ -30,6 +30,14 @@ public sealed class DownloadTests : IDisposable
         Assert.Equal(0, download.RejectedBlocks);
         Assert.Contains(leecher.Plugin.Shares(), s => s.Layout.RootHex == download.Id);
         Assert.True(seeder.Plugin.Counters.UploadedBytes >= new FileInfo(source).Length);
+
+        // The seeder built every proof from the leaf hashes it saved when it shared the file, and drops
+        // them when it stops sharing.
+        Assert.Equal(0, seeder.Plugin.Counters.HashedPieces);
+        string leaves = seeder.Plugin.Leaves!.PathOf(download.Layout.Trees[0].Root);
+        Assert.True(File.Exists(leaves));
+        Assert.True(await mesh.WaitAsync(seeder.Plugin.StopAsync(download.Id), TimeSpan.FromSeconds(30)));
+        Assert.False(File.Exists(leaves));
     }
 
     [Fact]

@@ -158,13 +158,23 @@ internal sealed class MerkleTree
     }
 
     /// <summary>Hashes a whole file read sequentially from disk.</summary>
+    /// <param name="leavesPath">Where to write the file's leaf hashes (see <see cref="HashAsync"/>); null for nowhere.</param>
     /// <exception cref="IOException">The file cannot be read, or changed length while it was read.</exception>
-    public static async ValueTask<MerkleTree> HashFileAsync(string path, int pieceSize, CancellationToken cancellationToken)
+    public static async ValueTask<MerkleTree> HashFileAsync(string path, int pieceSize, CancellationToken cancellationToken, string? leavesPath = null)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, System.IO.FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
-            return await HashAsync(file, file.Length, pieceSize, cancellationToken).ConfigureAwait(false);
+            if (leavesPath is null)
+            {
+                return await HashAsync(file, file.Length, pieceSize, cancellationToken).ConfigureAwait(false);
+            }
+
+            var leaves = new FileStream(leavesPath, FileMode.Create, FileAccess.Write, System.IO.FileShare.None, bufferSize: 64 * 1024, FileOptions.Asynchronous);
+            await using (leaves.ConfigureAwait(false))
+            {
+                return await HashAsync(file, file.Length, pieceSize, cancellationToken, leaves).ConfigureAwait(false);
+            }
         }
     }
 
@@ -172,8 +182,9 @@ internal sealed class MerkleTree
     /// Hashes exactly <paramref name="size"/> bytes of <paramref name="stream"/> with one pooled buffer of
     /// 256 KiB and one for a piece's leaves, whatever the file's size.
     /// </summary>
+    /// <param name="leavesOutput">Receives every block's leaf hash in order (<see cref="BlockCount"/> × 32 bytes), what a seeder builds proofs from (<see cref="CreateProofsFromLeaves"/>); null for nowhere.</param>
     /// <exception cref="IOException">The stream ended early or holds more than <paramref name="size"/> bytes.</exception>
-    public static async ValueTask<MerkleTree> HashAsync(Stream stream, long size, int pieceSize, CancellationToken cancellationToken)
+    public static async ValueTask<MerkleTree> HashAsync(Stream stream, long size, int pieceSize, CancellationToken cancellationToken, Stream? leavesOutput = null)
     {
         CheckGeometry(size, pieceSize);
         var shape = new MerkleTree(size, pieceSize, [], []);
@@ -201,6 +212,11 @@ internal sealed class MerkleTree
                     leafInPiece++;
                     if (leafInPiece == shape.BlocksPerPiece || block == shape.BlockCount - 1)
                     {
+                        if (leavesOutput is not null)
+                        {
+                            await leavesOutput.WriteAsync(leaves.AsMemory(0, leafInPiece * MerkleHash.HashSize), cancellationToken).ConfigureAwait(false);
+                        }
+
                         int piece = block / shape.BlocksPerPiece;
                         MerkleHash.Reduce(leaves, leafInPiece, 0, shape.PieceHeight, layer.AsSpan(piece * MerkleHash.HashSize, MerkleHash.HashSize));
                         leafInPiece = 0;
@@ -280,24 +296,57 @@ internal sealed class MerkleTree
         try
         {
             MerkleHash.HashLeaves(pieceData, layer);
-            for (int level = 0; level < PieceHeight; level++)
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    int sibling = ((firstBlock + i) >> level) ^ 1;
-                    ReadOnlySpan<byte> hash = sibling < nodes ? layer.AsSpan(sibling * MerkleHash.HashSize, MerkleHash.HashSize) : MerkleHash.ZeroSubtree(level);
-                    hash.CopyTo(proofs.Slice((i * proofLength) + (level * MerkleHash.HashSize), MerkleHash.HashSize));
-                }
-
-                nodes = MerkleHash.ReduceOneLevel(layer, nodes, level);
-            }
-
-            return CryptographicOperations.FixedTimeEquals(layer.AsSpan(0, MerkleHash.HashSize), PieceHash(piece));
+            return ProofsFromLayer(layer, nodes, piece, firstBlock, count, proofs);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(layer);
         }
+    }
+
+    /// <summary>
+    /// Writes the same proofs as <see cref="CreateProofs"/> from the piece's leaf hashes
+    /// (<see cref="BlocksInPiece"/> × 32 bytes, as <see cref="HashAsync"/> wrote them) instead of its bytes:
+    /// 15 hashes of 64 bytes for a 16-block piece instead of hashing 256 KiB.
+    /// </summary>
+    /// <returns>False when the leaves do not hash up to the piece's hash (a damaged leaf file); the proofs are then meaningless.</returns>
+    public bool CreateProofsFromLeaves(ReadOnlySpan<byte> leaves, int piece, int firstBlock, int count, Span<byte> proofs)
+    {
+        int nodes = BlocksInPiece(piece);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(leaves.Length, nodes * MerkleHash.HashSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)firstBlock + (uint)count, (uint)nodes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(proofs.Length, PieceHeight * MerkleHash.HashSize * count);
+
+        byte[] layer = ArrayPool<byte>.Shared.Rent(leaves.Length);
+        try
+        {
+            leaves.CopyTo(layer);
+            return ProofsFromLayer(layer, nodes, piece, firstBlock, count, proofs);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(layer);
+        }
+    }
+
+    // Reduces the piece's leaf layer (destroying it) to the piece hash, copying each requested block's
+    // siblings into its proof on the way; true when the top equals the piece hash.
+    private bool ProofsFromLayer(byte[] layer, int nodes, int piece, int firstBlock, int count, Span<byte> proofs)
+    {
+        int proofLength = PieceHeight * MerkleHash.HashSize;
+        for (int level = 0; level < PieceHeight; level++)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                int sibling = ((firstBlock + i) >> level) ^ 1;
+                ReadOnlySpan<byte> hash = sibling < nodes ? layer.AsSpan(sibling * MerkleHash.HashSize, MerkleHash.HashSize) : MerkleHash.ZeroSubtree(level);
+                hash.CopyTo(proofs.Slice((i * proofLength) + (level * MerkleHash.HashSize), MerkleHash.HashSize));
+            }
+
+            nodes = MerkleHash.ReduceOneLevel(layer, nodes, level);
+        }
+
+        return CryptographicOperations.FixedTimeEquals(layer.AsSpan(0, MerkleHash.HashSize), PieceHash(piece));
     }
 
     /// <summary>

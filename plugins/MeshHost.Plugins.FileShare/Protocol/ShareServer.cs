@@ -137,12 +137,16 @@ internal sealed class ShareServer
                 }
 
                 byte[] proofs = new byte[request.Count * tree.PieceHeight * MerkleHash.HashSize];
-                if (!tree.CreateProofs(pieceData, request.Piece, request.FirstBlock, request.Count, proofs))
+                if (!CreateProofs(source, request, tree, proofs))
                 {
-                    // The file changed under the same size and time stamp: serve nothing from it again.
-                    (source as LocalShare)?.MarkStale();
-                    _counters.StaleRead();
-                    return new BlockResponse { Status = (int)FileShareStatus.Unavailable };
+                    _counters.HashedPiece();
+                    if (!tree.CreateProofs(pieceData, request.Piece, request.FirstBlock, request.Count, proofs))
+                    {
+                        // The file changed under the same size and time stamp: serve nothing from it again.
+                        (source as LocalShare)?.MarkStale();
+                        _counters.StaleRead();
+                        return new BlockResponse { Status = (int)FileShareStatus.Unavailable };
+                    }
                 }
 
                 _counters.Uploaded(dataLength);
@@ -163,6 +167,36 @@ internal sealed class ShareServer
         finally
         {
             Leave(from);
+        }
+    }
+
+    // Proofs from the leaf hashes saved when the file was hashed: no hashing of the piece served. The
+    // seeder then trusts the file's size and time stamp (LocalShare) to say it is unchanged, as BitTorrent
+    // clients do; an edit that keeps both is caught by the downloaders' block checks. False when there are
+    // no saved leaves, or they are damaged (then dropped): the caller hashes the piece instead.
+    private bool CreateProofs(IPieceSource source, BlockRequest request, MerkleTree tree, byte[] proofs)
+    {
+        int length = tree.BlocksInPiece(request.Piece) * MerkleHash.HashSize;
+        byte[] leaves = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            if (!source.TryReadLeaves(request.File, request.Piece, leaves.AsSpan(0, length)))
+            {
+                return false;
+            }
+
+            if (tree.CreateProofsFromLeaves(leaves.AsSpan(0, length), request.Piece, request.FirstBlock, request.Count, proofs))
+            {
+                return true;
+            }
+
+            source.ForgetLeaves(request.File);
+            _counters.DamagedLeaves();
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(leaves);
         }
     }
 

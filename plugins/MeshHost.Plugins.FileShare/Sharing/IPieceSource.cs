@@ -16,4 +16,16 @@ internal interface IPieceSource
     /// <summary>Reads the whole piece <paramref name="piece"/> of file <paramref name="file"/> into <paramref name="destination"/>.</summary>
     /// <returns>False when it cannot be served (not held, file changed or gone).</returns>
     bool TryReadPiece(int file, int piece, Span<byte> destination);
+
+    /// <summary>
+    /// Reads the leaf hashes of piece <paramref name="piece"/> of file <paramref name="file"/> saved when the
+    /// file was hashed (<see cref="LeafStore"/>), <see cref="MerkleTree.BlocksInPiece"/> × 32 bytes; false
+    /// when there are none, and the piece is hashed to build its proofs.
+    /// </summary>
+    bool TryReadLeaves(int file, int piece, Span<byte> destination) => false;
+
+    /// <summary>The saved leaves of <paramref name="file"/> did not hash up to its piece hashes: stop using them.</summary>
+    void ForgetLeaves(int file)
+    {
+    }
 }

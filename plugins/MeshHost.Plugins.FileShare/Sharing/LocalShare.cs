@@ -7,7 +7,8 @@ namespace MeshHost.Plugins.FileShare.Sharing;
 /// A share served in place from the files it was built from. Before a file is read its size and
 /// last-write time are compared with those recorded when it was hashed (at most once per
 /// <see cref="RecheckInterval"/>); a changed or missing file makes the share <see cref="IsStale"/>, and
-/// it is served no more. Thread-safe.
+/// it is served no more. Proofs come from the leaf hashes saved when a file was hashed, where it has
+/// them (<see cref="LeafStore"/>). Thread-safe.
 /// </summary>
 internal sealed class LocalShare : IPieceSource, IDisposable
 {
@@ -17,11 +18,14 @@ internal sealed class LocalShare : IPieceSource, IDisposable
     private readonly FileStamp[] _stamps;
     private readonly long[] _checkedAt;
     private readonly SafeFileHandle?[] _handles;
+    private readonly LeafStore? _leaves;
+    private readonly SafeFileHandle?[] _leafHandles;
+    private readonly bool[] _noLeaves;
     private readonly Lock _sync = new();
     private bool _disposed;
     private volatile bool _stale;
 
-    public LocalShare(ShareLayout layout, string sourcePath, string[] filePaths, FileStamp[] stamps)
+    public LocalShare(ShareLayout layout, string sourcePath, string[] filePaths, FileStamp[] stamps, LeafStore? leaves = null)
     {
         Layout = layout;
         SourcePath = sourcePath;
@@ -29,6 +33,9 @@ internal sealed class LocalShare : IPieceSource, IDisposable
         _stamps = stamps;
         _checkedAt = new long[filePaths.Length];
         _handles = new SafeFileHandle?[filePaths.Length];
+        _leaves = leaves;
+        _leafHandles = new SafeFileHandle?[filePaths.Length];
+        _noLeaves = new bool[filePaths.Length];
         Array.Fill(_checkedAt, long.MinValue);
     }
 
@@ -115,6 +122,51 @@ internal sealed class LocalShare : IPieceSource, IDisposable
         }
     }
 
+    public bool TryReadLeaves(int file, int piece, Span<byte> destination)
+    {
+        MerkleTree tree = Layout.Trees[file];
+        int length = tree.BlocksInPiece(piece) * MerkleHash.HashSize;
+        if (_stale || destination.Length < length || LeafHandle(file, tree) is not { } handle)
+        {
+            return false;
+        }
+
+        try
+        {
+            long offset = (long)piece * tree.BlocksPerPiece * MerkleHash.HashSize;
+            int total = 0;
+            while (total < length)
+            {
+                int read = RandomAccess.Read(handle, destination[total..length], offset + total);
+                if (read == 0)
+                {
+                    ForgetLeaves(file);
+                    return false;
+                }
+
+                total += read;
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    public void ForgetLeaves(int file)
+    {
+        lock (_sync)
+        {
+            _noLeaves[file] = true;
+            _leafHandles[file]?.Dispose();
+            _leafHandles[file] = null;
+        }
+
+        _leaves?.Delete(Layout.Trees[file].Root);
+    }
+
     /// <summary>Closes the files; reads fail afterwards.</summary>
     public void Dispose()
     {
@@ -124,6 +176,52 @@ internal sealed class LocalShare : IPieceSource, IDisposable
             foreach (SafeFileHandle? handle in _handles)
             {
                 handle?.Dispose();
+            }
+
+            foreach (SafeFileHandle? handle in _leafHandles)
+            {
+                handle?.Dispose();
+            }
+        }
+    }
+
+    // The file's leaf file, opened on first use and kept open; null (and not looked for again) when it
+    // has none, or one of the wrong length.
+    private SafeFileHandle? LeafHandle(int file, MerkleTree tree)
+    {
+        if (_leaves is null || tree.Size < LeafStore.MinimumFileSize)
+        {
+            return null;
+        }
+
+        lock (_sync)
+        {
+            if (_disposed || _noLeaves[file])
+            {
+                return null;
+            }
+
+            if (_leafHandles[file] is { } open)
+            {
+                return open;
+            }
+
+            try
+            {
+                SafeFileHandle handle = File.OpenHandle(_leaves.PathOf(tree.Root), FileMode.Open, FileAccess.Read, System.IO.FileShare.Read | System.IO.FileShare.Delete);
+                if (RandomAccess.GetLength(handle) != (long)tree.BlockCount * MerkleHash.HashSize)
+                {
+                    handle.Dispose();
+                    _noLeaves[file] = true;
+                    return null;
+                }
+
+                return _leafHandles[file] = handle;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _noLeaves[file] = true;
+                return null;
             }
         }
     }

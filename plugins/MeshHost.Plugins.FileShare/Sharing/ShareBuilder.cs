@@ -15,7 +15,8 @@ internal static class ShareBuilder
     /// <exception cref="FileNotFoundException">Nothing is at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The folder holds no file, too many, or a name the format refuses.</exception>
     /// <exception cref="IOException">A file cannot be read or changed while it was hashed.</exception>
-    public static async Task<LocalShare> BuildAsync(string path, CancellationToken cancellationToken)
+    /// <param name="leaves">Where to save the leaf hashes of files from <see cref="LeafStore.MinimumFileSize"/> on; null for nowhere.</param>
+    public static async Task<LocalShare> BuildAsync(string path, CancellationToken cancellationToken, LeafStore? leaves = null)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         string name = Path.GetFileName(full);
@@ -57,10 +58,28 @@ internal static class ShareBuilder
         {
             string absolute = found[i].Absolute;
             FileStamp before = FileStamp.Of(absolute);
-            MerkleTree tree = await MerkleTree.HashFileAsync(absolute, pieceSize, ct).ConfigureAwait(false);
-            if (FileStamp.Of(absolute) != before)
+            string? leavesPath = leaves is not null && before.Size >= LeafStore.MinimumFileSize ? leaves.NewTemporaryPath() : null;
+            MerkleTree tree;
+            try
             {
-                throw new IOException($"'{absolute}' changed while it was hashed; share it again once it is written.");
+                tree = await MerkleTree.HashFileAsync(absolute, pieceSize, ct, leavesPath).ConfigureAwait(false);
+                if (FileStamp.Of(absolute) != before)
+                {
+                    throw new IOException($"'{absolute}' changed while it was hashed; share it again once it is written.");
+                }
+
+                if (leavesPath is not null)
+                {
+                    leaves!.Commit(leavesPath, tree.Root);
+                    leavesPath = null;
+                }
+            }
+            finally
+            {
+                if (leavesPath is not null)
+                {
+                    File.Delete(leavesPath);
+                }
             }
 
             files[i] = new ShareFile
@@ -82,7 +101,7 @@ internal static class ShareBuilder
             paths[i] = found[i].Absolute;
         }
 
-        return new LocalShare(layout, full, paths, stamps);
+        return new LocalShare(layout, full, paths, stamps, leaves);
     }
 
     private static void Walk(string folder, string relative, int depth, List<(string Relative, string Absolute)> found)
