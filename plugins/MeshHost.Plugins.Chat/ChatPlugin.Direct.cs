@@ -5,7 +5,8 @@ namespace MeshHost.Plugins.Chat;
 /// <summary>
 /// Direct messages: delivered over a request channel whose answer is the delivery receipt; kept in a
 /// bounded, persisted outbox until acknowledged, and retried with exponential backoff and as soon as
-/// the recipient connects again.
+/// the recipient connects again; after an unanswered attempt on a live session, without backing off
+/// (the receipt may be what was lost; the recipient re-acknowledges a copy it already has).
 /// </summary>
 public sealed partial class ChatPlugin
 {
@@ -33,49 +34,84 @@ public sealed partial class ChatPlugin
 
         Interlocked.Increment(ref _outboxCount);
         ChatEntry entry = StoreOwn(ChatStore.DirectConversation(peer), message);
-        bool delivered = await TryDeliverAsync(peer, message, attempt: 0, cancellationToken).ConfigureAwait(false);
-        if (!delivered)
+        Attempt outcome = await TryDeliverAsync(peer, message, attempt: 0, cancellationToken).ConfigureAwait(false);
+        if (outcome != Attempt.Acknowledged)
         {
-            ScheduleRetry(peer);
+            ScheduleRetry(peer, outcome);
         }
 
-        return (entry, delivered);
+        return (entry, outcome == Attempt.Acknowledged);
     }
 
     /// <summary>Whether a direct message sent from here still waits for its receipt.</summary>
     public bool IsQueued(string messageId) =>
         Store.Outbox().Exists(q => Convert.ToHexStringLower(q.Message.Id) == messageId);
 
-    private async Task<bool> TryDeliverAsync(PeerId peer, ChatMessage message, int attempt, CancellationToken cancellationToken)
+    private async Task<Attempt> TryDeliverAsync(PeerId peer, ChatMessage message, int attempt, CancellationToken cancellationToken)
     {
         try
         {
             DirectAck ack = await _directChannel!.RequestAsync(peer, message, ExchangeTimeout, cancellationToken).ConfigureAwait(false);
             if (ack.Id is null || !ack.Id.AsSpan().SequenceEqual(message.Id))
             {
-                return false;
+                return Attempt.Refused;
             }
 
-            // Delivered, or refused for good (blocked, invalid): either way it leaves the outbox.
-            Store.Dequeue(message.Id);
-            Interlocked.Decrement(ref _outboxCount);
-            return true;
+            // Delivered, or refused for good (blocked, invalid): either way it leaves the outbox. Only
+            // the attempt that removes the row counts it: another copy may have been acknowledged too.
+            if (Store.Dequeue(message.Id))
+            {
+                Interlocked.Decrement(ref _outboxCount);
+            }
+
+            return Attempt.Acknowledged;
         }
-        catch (Exception ex) when (ex is MeshException or TimeoutException)
+        catch (TimeoutException ex)
         {
             ChatLog.DeliveryFailed(Context.Logger, peer.ToShortString(), attempt, ex.Message);
-            return false;
+            return Attempt.Unanswered;
+        }
+        catch (MeshException ex)
+        {
+            ChatLog.DeliveryFailed(Context.Logger, peer.ToShortString(), attempt, ex.Message);
+            return Attempt.Failed;
         }
     }
 
-    private void ScheduleRetry(PeerId peer)
+    private void ScheduleRetry(PeerId peer, Attempt outcome)
     {
         long now = Context.Time.GetTimestamp();
         _retries.AddOrUpdate(
             peer,
-            (_, at) => new RetryState(1, at, FirstRetryDelay),
-            (_, old, at) => new RetryState(old.Attempts + 1, at, Backoff(old.Attempts + 1)),
+            (_, at) => new RetryState(1, at, RetryDelay(peer, 1, outcome)),
+            (_, old, at) => new RetryState(old.Attempts + 1, at, RetryDelay(peer, old.Attempts + 1, outcome)),
             now);
+    }
+
+    /// <summary>
+    /// How long to wait after a failed attempt: the exponential backoff, except after an attempt that
+    /// went unanswered while the recipient still has a session with this node. Then the recipient has
+    /// likely got the message and only its receipt was lost (for example, sent on a channel this node
+    /// had since reopened, before it learned of the new one); backing off would keep a delivered
+    /// message queued for up to <see cref="ChatOptions.MaxRetryDelay"/>. Retrying soon costs little:
+    /// one small request on a live session, at most a duplicate the recipient re-acknowledges; if the
+    /// recipient is really gone, its session ends within the transport's idle timeout and the backoff
+    /// takes over.
+    /// </summary>
+    private TimeSpan RetryDelay(PeerId peer, int attempts, Attempt outcome) =>
+        outcome == Attempt.Unanswered && HasSession(peer) ? FirstRetryDelay : Backoff(attempts);
+
+    private bool HasSession(PeerId peer)
+    {
+        foreach (ConnectedPeer connected in Context.Peers.Connected)
+        {
+            if (connected.Id == peer)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private TimeSpan Backoff(int attempts)
@@ -116,9 +152,10 @@ public sealed partial class ChatPlugin
         int delivered = 0;
         foreach (ChatMessage message in queue)
         {
-            if (!await TryDeliverAsync(peer, message, attempt, cancellationToken).ConfigureAwait(false))
+            Attempt outcome = await TryDeliverAsync(peer, message, attempt, cancellationToken).ConfigureAwait(false);
+            if (outcome != Attempt.Acknowledged)
             {
-                _retries[peer] = new RetryState(attempt + 1, Context.Time.GetTimestamp(), Backoff(attempt + 1));
+                _retries[peer] = new RetryState(attempt + 1, Context.Time.GetTimestamp(), RetryDelay(peer, attempt + 1, outcome));
                 return;
             }
 
@@ -157,6 +194,22 @@ public sealed partial class ChatPlugin
         }
 
         return ValueTask.FromResult(new DirectAck { Id = id, Delivered = stored });
+    }
+
+    /// <summary>How one delivery attempt ended.</summary>
+    private enum Attempt
+    {
+        /// <summary>The recipient sent the receipt: the message left the outbox.</summary>
+        Acknowledged,
+
+        /// <summary>The recipient answered without a receipt (rate-limited): it is there but wants it later.</summary>
+        Refused,
+
+        /// <summary>No answer within <see cref="ExchangeTimeout"/>.</summary>
+        Unanswered,
+
+        /// <summary>The recipient could not be reached, or the session or channel closed.</summary>
+        Failed,
     }
 
     /// <summary>A recipient's delivery state: attempts so far, when the last one ended and how long to wait.</summary>

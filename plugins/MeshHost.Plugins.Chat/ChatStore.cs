@@ -227,7 +227,16 @@ internal sealed class ChatStore : IDisposable
         }
     }
 
-    public void Dequeue(byte[] id) => Execute("DELETE FROM outbox WHERE id = $id", ("$id", id));
+    /// <summary>Removes a queued DM.</summary>
+    /// <returns>False when it was not queued (any more).</returns>
+    public bool Dequeue(byte[] id)
+    {
+        lock (_sync)
+        {
+            using SqliteCommand delete = Command("DELETE FROM outbox WHERE id = $id", ("$id", id));
+            return delete.ExecuteNonQuery() > 0;
+        }
+    }
 
     /// <summary>The queued DMs, oldest first.</summary>
     public List<(PeerId Recipient, ChatMessage Message)> Outbox()
