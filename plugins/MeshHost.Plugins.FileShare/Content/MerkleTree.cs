@@ -296,7 +296,7 @@ internal sealed class MerkleTree
         try
         {
             MerkleHash.HashLeaves(pieceData, layer);
-            return ProofsFromLayer(layer, nodes, piece, firstBlock, count, proofs);
+            return ProofsFromLayer(layer.AsSpan(0, nodes * MerkleHash.HashSize), nodes, piece, firstBlock, count, proofs);
         }
         finally
         {
@@ -307,31 +307,22 @@ internal sealed class MerkleTree
     /// <summary>
     /// Writes the same proofs as <see cref="CreateProofs"/> from the piece's leaf hashes
     /// (<see cref="BlocksInPiece"/> × 32 bytes, as <see cref="HashAsync"/> wrote them) instead of its bytes:
-    /// 15 hashes of 64 bytes for a 16-block piece instead of hashing 256 KiB.
+    /// 15 hashes of 64 bytes for a 16-block piece instead of hashing 256 KiB. The leaves are reduced in
+    /// place: <paramref name="leaves"/> is overwritten.
     /// </summary>
     /// <returns>False when the leaves do not hash up to the piece's hash (a damaged leaf file); the proofs are then meaningless.</returns>
-    public bool CreateProofsFromLeaves(ReadOnlySpan<byte> leaves, int piece, int firstBlock, int count, Span<byte> proofs)
+    public bool CreateProofsFromLeaves(Span<byte> leaves, int piece, int firstBlock, int count, Span<byte> proofs)
     {
         int nodes = BlocksInPiece(piece);
         ArgumentOutOfRangeException.ThrowIfNotEqual(leaves.Length, nodes * MerkleHash.HashSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)firstBlock + (uint)count, (uint)nodes);
         ArgumentOutOfRangeException.ThrowIfLessThan(proofs.Length, PieceHeight * MerkleHash.HashSize * count);
-
-        byte[] layer = ArrayPool<byte>.Shared.Rent(leaves.Length);
-        try
-        {
-            leaves.CopyTo(layer);
-            return ProofsFromLayer(layer, nodes, piece, firstBlock, count, proofs);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(layer);
-        }
+        return ProofsFromLayer(leaves, nodes, piece, firstBlock, count, proofs);
     }
 
     // Reduces the piece's leaf layer (destroying it) to the piece hash, copying each requested block's
     // siblings into its proof on the way; true when the top equals the piece hash.
-    private bool ProofsFromLayer(byte[] layer, int nodes, int piece, int firstBlock, int count, Span<byte> proofs)
+    private bool ProofsFromLayer(Span<byte> layer, int nodes, int piece, int firstBlock, int count, Span<byte> proofs)
     {
         int proofLength = PieceHeight * MerkleHash.HashSize;
         for (int level = 0; level < PieceHeight; level++)
@@ -339,14 +330,14 @@ internal sealed class MerkleTree
             for (int i = 0; i < count; i++)
             {
                 int sibling = ((firstBlock + i) >> level) ^ 1;
-                ReadOnlySpan<byte> hash = sibling < nodes ? layer.AsSpan(sibling * MerkleHash.HashSize, MerkleHash.HashSize) : MerkleHash.ZeroSubtree(level);
+                ReadOnlySpan<byte> hash = sibling < nodes ? layer.Slice(sibling * MerkleHash.HashSize, MerkleHash.HashSize) : MerkleHash.ZeroSubtree(level);
                 hash.CopyTo(proofs.Slice((i * proofLength) + (level * MerkleHash.HashSize), MerkleHash.HashSize));
             }
 
             nodes = MerkleHash.ReduceOneLevel(layer, nodes, level);
         }
 
-        return CryptographicOperations.FixedTimeEquals(layer.AsSpan(0, MerkleHash.HashSize), PieceHash(piece));
+        return CryptographicOperations.FixedTimeEquals(layer[..MerkleHash.HashSize], PieceHash(piece));
     }
 
     /// <summary>

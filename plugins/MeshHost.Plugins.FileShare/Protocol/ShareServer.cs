@@ -180,12 +180,14 @@ internal sealed class ShareServer
         byte[] leaves = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            if (!source.TryReadLeaves(request.File, request.Piece, leaves.AsSpan(0, length)))
+            Span<byte> read = leaves.AsSpan(0, length);
+            if (!source.TryReadLeaves(request.File, request.Piece, read))
             {
                 return false;
             }
 
-            if (tree.CreateProofsFromLeaves(leaves.AsSpan(0, length), request.Piece, request.FirstBlock, request.Count, proofs))
+            // Reduced in place: the rented array is the working layer, no second copy.
+            if (tree.CreateProofsFromLeaves(read, request.Piece, request.FirstBlock, request.Count, proofs))
             {
                 return true;
             }
